@@ -1,0 +1,177 @@
+"""The only module that imports ``requests``: send, time out, wrap transport errors.
+
+Every transport failure leaves this module as ``APIConnectionError`` or
+``APIConnectionTimeoutError`` (raised ``from`` the original), whether it happens while
+connecting, while waiting for headers, or while reading a body or a stream.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import Any, NoReturn
+
+import requests
+import urllib3
+
+from llamastack.encoding import HttpRequest
+from llamastack.errors import APIConnectionError, APIConnectionTimeoutError
+from llamastack.log import logger, redact_headers
+from llamastack.multipart import MultipartBody
+
+__all__ = [
+    "CallNext",
+    "Middleware",
+    "Response",
+    "Session",
+    "Timeout",
+    "Transport",
+    "new_session",
+]
+
+Response = requests.Response
+Session = requests.Session
+PreparedRequest = requests.PreparedRequest
+
+# A timeout in seconds for connecting and for each read, or (connect, read).
+Timeout = float | tuple[float, float]
+
+CallNext = Callable[[PreparedRequest], Response]
+# middleware(request, call_next) -> response: sees and may alter every request and response.
+Middleware = Callable[[PreparedRequest, CallNext], Response]
+
+_STREAM_CHUNK_BYTES = 64 * 1024
+
+_TRANSPORT_ERRORS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+)
+
+
+def new_session(pool_size: int = 10) -> Session:
+    """The session a client owns: pooled keep-alive, reads no environment (proxies, netrc)."""
+    session = requests.Session()
+    session.trust_env = False
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
+                                            max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
+            return True
+        nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) \
+            else None
+        current = nested or current.__cause__ or current.__context__
+    return False
+
+
+def raise_transport_error(exc: BaseException, context: Mapping[str, Any], doing: str) -> NoReturn:
+    if _is_timeout(exc):
+        raise APIConnectionTimeoutError(f"timed out {doing}", **context) from exc
+    detail = str(exc) or type(exc).__name__
+    raise APIConnectionError(f"connection failed {doing}: {detail}", **context) from exc
+
+
+class Transport:
+    """Sends built requests through a ``requests.Session`` and the middleware chain."""
+
+    def __init__(
+        self,
+        session: Session | None,
+        *,
+        proxies: Mapping[str, str] | None = None,
+        middleware: Sequence[Middleware] = (),
+    ) -> None:
+        self.owns_session = session is None
+        self.session = session if session is not None else new_session()
+        # Client-wide proxies go with each send; the caller's session is never mutated.
+        self.proxies = {**self.session.proxies, **proxies} if proxies else None
+        self.middleware = tuple(middleware)
+
+    def close(self) -> None:
+        if self.owns_session:
+            self.session.close()
+
+    def send(self, request: HttpRequest, *, timeout: Timeout, stream: bool,
+             context: Mapping[str, Any]) -> Response:
+        """One attempt. Returns any response (error statuses included); raises only
+        APIConnectionError/APIConnectionTimeoutError."""
+        try:
+            prepared = self.session.prepare_request(requests.Request(
+                request.method, request.url, headers=request.headers,
+                data=request.body if request.body is not None else None))
+        except (requests.RequestException, ValueError) as exc:
+            raise APIConnectionError(f"invalid request: {exc}", **context) from exc
+        handler: CallNext = partial(self._send, timeout=timeout, stream=stream)
+        for middleware in reversed(self.middleware):
+            handler = _chain(middleware, handler)
+        try:
+            return handler(prepared)
+        except APIConnectionError:
+            raise
+        except _TRANSPORT_ERRORS as exc:
+            raise_transport_error(exc, context, "sending the request")
+
+    def _send(self, prepared: PreparedRequest, *, timeout: Timeout, stream: bool) -> Response:
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            logger.debug("request: %s %s headers=%s", prepared.method, prepared.url,
+                         redact_headers(prepared.headers))
+        if isinstance(prepared.body, MultipartBody):
+            prepared.body.rewind()
+        started = time.perf_counter()
+        kwargs: dict[str, Any] = {}
+        if self.proxies is not None:
+            kwargs["proxies"] = self.proxies
+        connect_read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        response = self.session.send(prepared, timeout=connect_read, stream=stream,
+                                     allow_redirects=False, **kwargs)
+        if debug:
+            logger.debug("response: %s %s -> %s in %.1f ms", prepared.method, prepared.url,
+                         response.status_code, (time.perf_counter() - started) * 1000)
+        return response
+
+
+def _chain(middleware: Middleware, call_next: CallNext) -> CallNext:
+    def handle(request: PreparedRequest) -> Response:
+        return middleware(request, call_next)
+
+    return handle
+
+
+def read_body(response: Response, context: Mapping[str, Any]) -> bytes:
+    try:
+        return response.content
+    except _TRANSPORT_ERRORS as exc:
+        response.close()
+        raise_transport_error(exc, context, "reading the response body")
+
+
+def iter_body(response: Response, context: Mapping[str, Any]) -> Iterator[bytes]:
+    """The body as it arrives; a cut or a stall between chunks raises the client's errors."""
+    try:
+        read1 = getattr(response.raw, "read1", None)
+        if read1 is None or response._content_consumed:  # type: ignore[attr-defined]
+            # urllib3 < 2, or middleware already read the body: requests' own iterator.
+            yield from response.iter_content(_STREAM_CHUNK_BYTES)
+            return
+        # read1 returns whatever has arrived (one HTTP chunk, or what the socket has) instead
+        # of waiting for a full block, so each event is seen as soon as it is sent.
+        while chunk := read1(_STREAM_CHUNK_BYTES):
+            yield chunk
+    except _TRANSPORT_ERRORS as exc:
+        raise_transport_error(exc, context, "reading the stream")
+    finally:
+        response.close()

@@ -1,0 +1,222 @@
+"""Server-sent events: a pure incremental decoder plus a typed iterator.
+
+The decoder follows the WHATWG event-stream rules (lines end in CRLF, LF or CR; ``data``
+lines of one event are joined with LF; a blank line dispatches; ``:`` starts a comment) and
+is fed bytes in whatever pieces the network delivers. Llama Stack sends ``data: {...}``
+lines only, ends a stream by closing the connection (no ``[DONE]``), and reports a failure
+after the stream began as ``data: {"error": {...}}`` inside HTTP 200; the Responses API
+sends ``{"type": "error", ...}`` events. Both raise here, as does an ``event: error`` frame
+and a connection cut in the middle of an event.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from llamastack.decoding import DecodeError, Decoder
+from llamastack.errors import (
+    APIConnectionError,
+    APIStatusError,
+    ResponseDecodeError,
+    error_message_from_body,
+    status_error_class,
+)
+
+__all__ = ["SSEDecoder", "ServerSentEvent", "Stream", "stream_error"]
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    data: str
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Bytes in, events out. ``feed`` as data arrives, ``finish`` at the end of the body."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._data: list[str] = []
+        self._event: str | None = None
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._started = False  # any field seen since the last dispatch
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        buffer = self._pending + chunk if self._pending else chunk
+        if b"\r" in buffer:
+            # A CR at the very end may be the first half of a CRLF: wait for the next byte.
+            keep_cr = buffer.endswith(b"\r")
+            if keep_cr:
+                buffer = buffer[:-1]
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            if keep_cr:
+                buffer += b"\r"
+        lines = buffer.split(b"\n")
+        self._pending = lines.pop()
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            if line:
+                self._field(line)
+            elif self._started:
+                events.append(self._dispatch())
+        return events
+
+    def finish(self) -> list[ServerSentEvent]:
+        """End of the body. A trailing line without its blank line is still a complete event
+        only if it ended in a newline; bytes after the last newline mean the body was cut."""
+        pending = self._pending.rstrip(b"\r")
+        self._pending = b""
+        if pending:
+            raise ValueError(f"stream ended inside an event (after {pending[:80]!r})")
+        if self._started:
+            return [self._dispatch()]
+        return []
+
+    def _field(self, line: bytes) -> None:
+        text = line.decode("utf-8", errors="replace")
+        if text[0] == ":":
+            return
+        name, sep, value = text.partition(":")
+        if sep and value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id":
+            if "\0" not in value:
+                self._id = value
+        elif name == "retry":
+            if value.isdigit():
+                self._retry = int(value)
+        else:
+            return  # unknown fields are ignored, as the standard says
+        self._started = True
+
+    def _dispatch(self) -> ServerSentEvent:
+        event = ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
+        self._data = []
+        self._event = None
+        self._retry = None
+        self._started = False
+        return event
+
+
+_LEADING_STATUS = re.compile(r"^\s*(\d{3})\b")
+
+
+def stream_error(payload: Any, context: Mapping[str, Any]) -> APIStatusError:
+    """The exception for an error reported inside a stream.
+
+    Its class comes from the status the payload names (``"code": "404"`` on 0.7, a message
+    starting ``"400: ..."`` on 0.2); without one it is a plain APIStatusError.
+    """
+    error = payload.get("error", payload) if isinstance(payload, dict) else payload
+    message = error_message_from_body(error)
+    status: int | None = None
+    if isinstance(error, dict):
+        code = error.get("code", error.get("status"))
+        if isinstance(code, int) or (isinstance(code, str) and code.isdigit()):
+            status = int(code)
+        if error.get("code") and not status:
+            message = f"{message} (code {error['code']})"
+    if status is None:
+        match = _LEADING_STATUS.match(message)
+        status = int(match.group(1)) if match else None
+    base = {**context, "body": payload}
+    http_status = base.pop("status", None)
+    if status is not None and 100 <= status <= 599:
+        return status_error_class(status)(f"error inside the stream: {message}", status=status,
+                                          **base)
+    return APIStatusError(f"error inside the stream: {message}", status=http_status, **base)
+
+
+def _is_error_payload(payload: Any) -> bool:
+    return isinstance(payload, dict) and (
+        payload.get("error") not in (None, "", {}) or payload.get("type") == "error")
+
+
+class Stream(Generic[C]):
+    """Typed chunks of one streamed call; an iterator and a context manager.
+
+    The connection is closed when the stream ends, on ``break`` out of a ``with`` block,
+    on an error, or on ``close()``.
+    """
+
+    def __init__(self, body: Iterator[bytes], decode_chunk: Decoder,
+                 context: Mapping[str, Any], close: Callable[[], None]) -> None:
+        self._body = body
+        self._decode = decode_chunk
+        self._context = context
+        self._close = close
+        self._events: Generator[C, None, None] = self._iterate()
+        self._next: Iterator[C] = self._events
+        self.response = context.get("response")
+
+    def __iter__(self) -> Iterator[C]:
+        return self
+
+    def __next__(self) -> C:
+        return next(self._next)
+
+    def prepend(self, first: C) -> Stream[C]:
+        """Put back an event already taken (the client peeks at the first one)."""
+        self._next = itertools.chain((first,), self._events)
+        return self
+
+    def __enter__(self) -> Stream[C]:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._events.close()
+        self._close()
+
+    def _iterate(self) -> Generator[C, None, None]:
+        decoder = SSEDecoder()
+        try:
+            for chunk in self._body:
+                for event in decoder.feed(chunk):
+                    if event.data == "[DONE]":
+                        return
+                    yield self._chunk(event)
+            try:
+                tail = decoder.finish()
+            except ValueError as exc:
+                raise APIConnectionError(str(exc), **self._context) from exc
+            for event in tail:
+                if event.data == "[DONE]":
+                    return
+                yield self._chunk(event)
+        finally:
+            self._close()
+
+    def _chunk(self, event: ServerSentEvent) -> C:
+        try:
+            payload = json.loads(event.data)
+        except ValueError as exc:
+            if event.event == "error":
+                raise stream_error(event.data, self._context) from None
+            raise ResponseDecodeError(f"stream event is not JSON: {event.data[:200]!r}",
+                                      **self._context) from exc
+        if event.event == "error" or _is_error_payload(payload):
+            raise stream_error(payload, self._context)
+        try:
+            return self._decode(payload)  # type: ignore[no-any-return]
+        except DecodeError as exc:
+            raise ResponseDecodeError(f"stream event does not fit: {exc}",
+                                      **{**self._context, "body": payload}) from exc
