@@ -126,7 +126,8 @@ class LlamaStackClient:
         self.retry_policy = retry_policy or RetryPolicy()
         headers = {"Accept": "application/json", "User-Agent": f"llamastack-python/{__version__}"}
         if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
+            # Through merge_headers so a CR/LF is refused here, never echoed by requests later.
+            merge_headers(headers, {"Authorization": f"Bearer {self._api_key}"})
         if provider_data is not None:
             headers[PROVIDER_DATA_HEADER] = json.dumps(jsonable(provider_data))
         merge_headers(headers, default_headers or {})
