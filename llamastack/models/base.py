@@ -10,6 +10,7 @@ arm is chosen by the tag's value, never by "the first arm that fits", and an unk
 becomes an ``UnknownVariant`` holding the whole object instead of failing.
 """
 
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -65,7 +66,7 @@ class TaggedUnion:
 
     def __init__(self, union: Any, *, tag: str, name: str | None = None) -> None:
         arms = get_args(union)
-        if get_origin(union) is not Union or not arms:
+        if get_origin(union) not in (Union, types.UnionType) or not arms:
             raise TypeError(f"TaggedUnion needs a Union of models, got {union!r}")
         self.union = union
         self.tag = tag
