@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -69,11 +70,25 @@ def quote_path_value(field: str, value: Any) -> str:
     return quote(text, safe="")
 
 
+# RFC 9110 5.1: a field name is a token. requests refuses a value with leading whitespace and
+# http.client sends values as latin-1 (anything else raises deep in the send); checking here
+# makes a bad header a ValueError naming it (never its value, which may be a secret) before
+# anything is sent, instead of a retried "connection" error or a raw UnicodeEncodeError.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 def check_header_value(name: str, value: str) -> str:
+    if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
     if "\r" in value or "\n" in value:
         raise ValueError(f"header {name!r} contains a CR or LF character, which is not allowed")
-    if "\r" in name or "\n" in name or ":" in name or not name:
-        raise ValueError(f"invalid header name {name!r}")
+    if "\0" in value or value[:1].isspace():
+        raise ValueError(f"header {name!r} must not contain NUL or start with whitespace")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"header {name!r} has characters HTTP headers cannot carry "
+                         "(only latin-1); encode the value first") from None
     return value
 
 

@@ -1,0 +1,120 @@
+"""Fixtures of the engine tests: a strict HTTP mock, a client that never really sleeps, and an
+environment cleared of every variable the client reads."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import responses
+
+from llamastack import LlamaStackClient, RetryPolicy
+from tests.unit.specs_for_tests import BASE
+
+CLIENT_ENV = (
+    "LLAMA_STACK_BASE_URL",
+    "LLAMA_STACK_CLIENT_BASE_URL",
+    "LLAMA_STACK_API_KEY",
+    "LLAMA_STACK_CLIENT_API_KEY",
+    "LLAMA_STACK_LOG",
+    "DEBUG",
+)
+
+MakeClient = Callable[..., LlamaStackClient]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CLIENT_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    """Strict: every registered response must be requested, every request must match."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The delays the retry loop asked for, in order (nothing really sleeps)."""
+    return []
+
+
+@pytest.fixture
+def policy(sleeps: list[float]) -> RetryPolicy:
+    return RetryPolicy(sleep=sleeps.append, jitter=lambda: 0.0)
+
+
+@pytest.fixture
+def make_client(policy: RetryPolicy) -> Iterator[MakeClient]:
+    """Clients on BASE with the recording retry policy; all closed after the test."""
+    made: list[LlamaStackClient] = []
+
+    def make(base_url: str | None = BASE, **kwargs: Any) -> LlamaStackClient:
+        kwargs.setdefault("retry_policy", policy)
+        client = LlamaStackClient(base_url, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> LlamaStackClient:
+    return make_client()
+
+
+class ChunkedBody(io.RawIOBase):
+    """A response body delivered in pieces of given sizes, optionally failing after them.
+
+    Wrapped in ``io.BufferedReader`` and handed to ``responses`` as the body, it behaves like
+    a socket: each ``read1`` returns at most one piece.
+    """
+
+    def __init__(self, data: bytes, sizes: Iterator[int] | None = None,
+                 fail_after: int | None = None, error: BaseException | None = None) -> None:
+        super().__init__()
+        self._data = data
+        self._pos = 0
+        self._sizes = sizes
+        self._fail_after = fail_after
+        self._error = error
+        self.closed_by_client = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._fail_after is not None and self._pos >= self._fail_after:
+            assert self._error is not None
+            raise self._error
+        end = len(self._data)
+        if self._fail_after is not None:
+            end = min(end, self._fail_after)
+        size = len(buffer)
+        if self._sizes is not None:
+            size = min(size, next(self._sizes, size))
+        piece = self._data[self._pos:min(self._pos + size, end)]
+        buffer[:len(piece)] = piece
+        self._pos += len(piece)
+        return len(piece)
+
+    def close(self) -> None:
+        self.closed_by_client = True
+        super().close()
+
+
+def chunked(data: bytes, *, piece: int | None = None, fail_after: int | None = None,
+            error: BaseException | None = None) -> tuple[io.BufferedReader, ChunkedBody]:
+    """A body for ``responses`` (the reader) and the raw stream to inspect afterwards."""
+    sizes = None
+    if piece is not None:
+        sizes = iter(lambda: piece, None)
+    raw = ChunkedBody(data, sizes, fail_after, error)
+    return io.BufferedReader(raw, buffer_size=8), raw
