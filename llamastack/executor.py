@@ -107,13 +107,16 @@ class Transport:
     def send(self, request: HttpRequest, *, timeout: Timeout, stream: bool,
              context: Mapping[str, Any]) -> Response:
         """One attempt. Returns any response (error statuses included); raises only
-        APIConnectionError/APIConnectionTimeoutError."""
+        APIConnectionError/APIConnectionTimeoutError (or ValueError for an unbuildable request)."""
         try:
             prepared = self.session.prepare_request(requests.Request(
                 request.method, request.url, headers=request.headers,
                 data=request.body if request.body is not None else None))
         except (requests.RequestException, ValueError) as exc:
-            raise APIConnectionError(f"invalid request: {exc}", **context) from exc
+            # A request requests cannot even build (e.g. a host with an empty label) is the
+            # caller's error: a ValueError, not a connection error that would be retried.
+            raise ValueError(f"invalid request {request.method} {context.get('url')}: {exc}") \
+                from exc
         handler: CallNext = partial(self._send, timeout=timeout, stream=stream)
         for middleware in reversed(self.middleware):
             handler = _chain(middleware, handler)

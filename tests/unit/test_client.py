@@ -568,3 +568,15 @@ def test_a_transport_error_raised_in_middleware_is_wrapped(make_client: MakeClie
 
     with pytest.raises(APIConnectionError, match="middleware could not connect"):
         make_client(middleware=[broken], max_retries=0).call(ThingRetrieve(thing_id="t1"))
+
+
+@pytest.mark.parametrize("host", ["\u2603.invalid", "a.\u2603\u2603.invalid"])
+def test_a_request_that_cannot_be_built_is_a_value_error_not_retried(
+        host: str, mock: responses.RequestsMock, make_client: MakeClient,
+        sleeps: list[float]) -> None:
+    client = make_client(f"http://{host}")
+    with pytest.raises(ValueError, match="invalid request GET") as info:
+        client.call(ThingRetrieve(thing_id="t1"))
+    assert not isinstance(info.value, APIConnectionError)
+    assert sleeps == []
+    assert len(mock.calls) == 0
