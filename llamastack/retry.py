@@ -9,6 +9,7 @@ about 0.5 s, doubling, capped at 8 s. An error event inside a 200 stream is not 
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -46,14 +47,14 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float] = t
     millis = headers.get("retry-after-ms")
     if millis is not None:
         try:
-            return max(float(millis) / 1000, 0.0)
+            return _non_negative(float(millis) / 1000)
         except ValueError:
             pass
     value = headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(float(value), 0.0)
+        return _non_negative(float(value))
     except ValueError:
         pass
     try:
@@ -61,6 +62,13 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float] = t
     except (TypeError, ValueError, IndexError):
         return None
     return max(when.timestamp() - now(), 0.0)
+
+
+def _non_negative(seconds: float) -> float:
+    # float() accepts "nan", which no sleep accepts: a header that is not a number is ignored.
+    if math.isnan(seconds):
+        raise ValueError("not a number")
+    return max(seconds, 0.0)
 
 
 @dataclass(frozen=True)
