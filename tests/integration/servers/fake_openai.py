@@ -22,6 +22,7 @@ import re
 import struct
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,12 +31,13 @@ from typing import Any
 LLM_ID = "fake-llm"
 EMBED_ID = "fake-embed"
 EMBED_DIM = 16
-CREATED = 1700000000
+CREATED = 1700000000  # of the models; completions carry the current time (stores sort by it)
 OWNER = "fake-openai"
 
 # Words that steer the fake (see README.md).
 UNSAFE_TRIGGER = "unsafe-trigger"
-ERROR_TRIGGER = "error-trigger"
+ERROR_TRIGGER = "error-trigger"  # HTTP 500 before any answer
+MIDSTREAM_TRIGGER = "midstream-trigger"  # a stream that sends one chunk, then an error event
 TOOL_TRIGGER = "weather"
 GUARD_MARKER = "Check if there is unsafe content"
 
@@ -224,7 +226,7 @@ def chat_response(body: JSON) -> JSON:
     return {
         "id": cid,
         "object": "chat.completion",
-        "created": CREATED,
+        "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         "usage": usage(prompt, answer),
@@ -233,7 +235,12 @@ def chat_response(body: JSON) -> JSON:
 
 def chat_chunks(body: JSON) -> Iterable[JSON]:
     full = chat_response(body)
-    base = {"id": full["id"], "object": "chat.completion.chunk", "created": CREATED, "model": full["model"]}
+    base = {
+        "id": full["id"],
+        "object": "chat.completion.chunk",
+        "created": full["created"],
+        "model": full["model"],
+    }
     choice = full["choices"][0]
     message = choice["message"]
 
@@ -286,7 +293,7 @@ def completion_response(body: JSON) -> JSON:
     return {
         "id": next_id("cmpl"),
         "object": "text_completion",
-        "created": CREATED,
+        "created": int(time.time()),
         "model": str(body.get("model") or LLM_ID),
         "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
         "usage": usage(prompt, text),
@@ -383,14 +390,19 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_stream(self, events: Iterable[JSON]) -> None:
+    def _send_stream(self, events: Iterable[JSON], fail_after: int | None = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        for event in events:
+        for sent, event in enumerate(events):
+            if fail_after is not None and sent >= fail_after:
+                error = error_body("fake mid-stream error", "server_error")
+                self.wfile.write(f"data: {json.dumps(error)}\n\n".encode())
+                self.wfile.flush()
+                return
             self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
             self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")
@@ -432,12 +444,13 @@ class Handler(BaseHTTPRequestHandler):
             "/v1/completions": (completion_response, completion_chunks),
         }
         if path in routes:
-            if self._triggered_error(body):
+            text = self._prompt_text(body)
+            if ERROR_TRIGGER in text:
                 self._send_json(500, error_body("fake backend error", "server_error"))
                 return
             make, stream = routes[path]
             if body.get("stream"):
-                self._send_stream(stream(body))
+                self._send_stream(stream(body), fail_after=2 if MIDSTREAM_TRIGGER in text else None)
             else:
                 self._send_json(200, make(body))
         elif path == "/v1/embeddings":
@@ -446,10 +459,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(404, error_body(f"unknown route POST {path}"))
 
     @staticmethod
-    def _triggered_error(body: JSON) -> bool:
+    def _prompt_text(body: JSON) -> str:
         messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-        text = last_text(messages, "user") if messages else completion_prompt(body)
-        return ERROR_TRIGGER in text
+        return last_text(messages, "user") if messages else completion_prompt(body)
 
 
 def serve(port: int = 0, host: str = "127.0.0.1", journal: Path | None = None) -> FakeServer:

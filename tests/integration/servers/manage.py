@@ -13,6 +13,7 @@ Facts behind every step are in ``REAL_SERVER.md`` (shared notes) and in ``README
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import fcntl
 import glob
@@ -268,7 +269,12 @@ def config_07(state: Path, fake_base_url: str, port: int) -> dict[str, Any]:
         return {"namespace": namespace, "backend": "kv_default"}
 
     def sql(table: str) -> dict[str, str]:
-        return {"table_name": table, "backend": "sql_default"}
+        # One sqlite backend (file) per SQL store: 0.7.3 shares one engine per backend and creates
+        # only the tables registered before its first query, so with a single shared backend
+        # the inference_store table is never created (GET /v1/chat/completions/{id} -> 500).
+        return {"table_name": table, "backend": f"sql_{table}"}
+
+    sql_tables = ("files_metadata", "responses", "inference_store", "openai_conversations")
 
     return {
         "version": 2,
@@ -353,7 +359,10 @@ def config_07(state: Path, fake_base_url: str, port: int) -> dict[str, Any]:
         "storage": {
             "backends": {
                 "kv_default": {"type": "kv_sqlite", "db_path": str(store / "kvstore.db")},
-                "sql_default": {"type": "sql_sqlite", "db_path": str(store / "sql_store.db")},
+                **{
+                    f"sql_{table}": {"type": "sql_sqlite", "db_path": str(store / f"{table}.db")}
+                    for table in sql_tables
+                },
             },
             "stores": {
                 "metadata": kv("registry"),
@@ -800,9 +809,19 @@ def start_servers(
     try:
         fake = state["fake"] = start_fake(root)
         _write_state(state)
-        for name in names:
-            state["servers"][name] = start_line(name, root, fake["base_url"], timeout)
-            _write_state(state)
+        # The lines start in parallel (each waits for its own health check).
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(names) or 1) as pool:
+            futures = {name: pool.submit(start_line, name, root, fake["base_url"], timeout) for name in names}
+        errors: list[BaseException] = []
+        for name, future in futures.items():
+            error = future.exception()
+            if error is None:
+                state["servers"][name] = future.result()
+            else:
+                errors.append(error)
+        _write_state(state)
+        if errors:
+            raise errors[0]
     except BaseException:
         stop_servers(root)
         raise
