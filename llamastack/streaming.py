@@ -68,8 +68,8 @@ class SSEDecoder:
         for line in lines:
             if line:
                 self._field(line)
-            elif self._started:
-                events.append(self._dispatch())
+            elif self._started and (event := self._dispatch()) is not None:
+                events.append(event)
         return events
 
     def finish(self) -> list[ServerSentEvent]:
@@ -79,8 +79,8 @@ class SSEDecoder:
         self._pending = b""
         if pending:
             raise ValueError(f"stream ended inside an event (after {pending[:80]!r})")
-        if self._started:
-            return [self._dispatch()]
+        if self._started and (event := self._dispatch()) is not None:
+            return [event]
         return []
 
     def _field(self, line: bytes) -> None:
@@ -104,8 +104,10 @@ class SSEDecoder:
             return  # unknown fields are ignored, as the standard says
         self._started = True
 
-    def _dispatch(self) -> ServerSentEvent:
-        event = ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
+    def _dispatch(self) -> ServerSentEvent | None:
+        # WHATWG: a frame without data lines ("event: ping", "retry: 3000") dispatches nothing.
+        event = (ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
+                 if self._data else None)
         self._data = []
         self._event = None
         self._retry = None
