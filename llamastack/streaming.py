@@ -75,13 +75,15 @@ class SSEDecoder:
     def finish(self) -> list[ServerSentEvent]:
         """End of the body. A trailing line without its blank line is still a complete event
         only if it ended in a newline; bytes after the last newline mean the body was cut."""
-        pending = self._pending.rstrip(b"\r")
+        # A CR held back in case an LF followed ends its line: nothing follows it now.
+        events = self.feed(b"\n") if self._pending.endswith(b"\r") else []
+        pending = self._pending
         self._pending = b""
         if pending:
             raise ValueError(f"stream ended inside an event (after {pending[:80]!r})")
         if self._started and (event := self._dispatch()) is not None:
-            return [event]
-        return []
+            events.append(event)
+        return events
 
     def _field(self, line: bytes) -> None:
         text = line.decode("utf-8", errors="replace")
