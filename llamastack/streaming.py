@@ -188,6 +188,7 @@ class Stream(Generic[C]):
 
     def close(self) -> None:
         self._events.close()
+        self._next = self._events  # drop an event peeked but not yet taken
         self._close()
 
     def _iterate(self) -> Generator[C, None, None]:

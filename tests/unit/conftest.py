@@ -4,7 +4,8 @@ environment cleared of every variable the client reads."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -74,47 +75,43 @@ class ChunkedBody(io.RawIOBase):
     """A response body delivered in pieces of given sizes, optionally failing after them.
 
     Wrapped in ``io.BufferedReader`` and handed to ``responses`` as the body, it behaves like
-    a socket: each ``read1`` returns at most one piece.
+    a socket: each ``read1`` returns at most one piece. After ``sizes`` run out, each read
+    returns whatever is asked for.
     """
 
-    def __init__(self, data: bytes, sizes: Iterator[int] | None = None,
-                 fail_after: int | None = None, error: BaseException | None = None) -> None:
+    def __init__(self, data: bytes, sizes: Iterable[int] = (), fail_after: int | None = None,
+                 error: BaseException | None = None) -> None:
         super().__init__()
         self._data = data
         self._pos = 0
-        self._sizes = sizes
+        self._sizes = iter(sizes)
         self._fail_after = fail_after
         self._error = error
-        self.closed_by_client = False
+        self.reads = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        self.reads += 1
         if self._fail_after is not None and self._pos >= self._fail_after:
             assert self._error is not None
             raise self._error
-        end = len(self._data)
-        if self._fail_after is not None:
-            end = min(end, self._fail_after)
-        size = len(buffer)
-        if self._sizes is not None:
-            size = min(size, next(self._sizes, size))
+        end = len(self._data) if self._fail_after is None else min(len(self._data),
+                                                                   self._fail_after)
+        size = min(len(buffer), next(self._sizes, len(buffer)))
         piece = self._data[self._pos:min(self._pos + size, end)]
         buffer[:len(piece)] = piece
         self._pos += len(piece)
         return len(piece)
 
-    def close(self) -> None:
-        self.closed_by_client = True
-        super().close()
 
-
-def chunked(data: bytes, *, piece: int | None = None, fail_after: int | None = None,
-            error: BaseException | None = None) -> tuple[io.BufferedReader, ChunkedBody]:
-    """A body for ``responses`` (the reader) and the raw stream to inspect afterwards."""
-    sizes = None
+def chunked(data: bytes, *, sizes: Iterable[int] = (), piece: int | None = None,
+            fail_after: int | None = None, error: BaseException | None = None
+            ) -> tuple[io.BufferedReader, ChunkedBody]:
+    """A body for ``responses`` (the reader) and the raw stream to inspect afterwards
+    (``.closed`` tells whether the client closed the connection)."""
     if piece is not None:
-        sizes = iter(lambda: piece, None)
+        sizes = itertools.repeat(piece)
     raw = ChunkedBody(data, sizes, fail_after, error)
     return io.BufferedReader(raw, buffer_size=8), raw
