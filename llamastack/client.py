@@ -244,7 +244,8 @@ class LlamaStackClient:
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Iterator[Any]:
-        """Every item of a paginated list, fetching pages as the iteration needs them."""
+        """Every item of a paginated list, fetching pages as the iteration needs them.
+        A spec that cannot be paged is refused here, not at the first ``next()``."""
         paging = plan_for(type(spec)).paging
         if paging is None:
             raise TypeError(f"{type(spec).__name__} is not a paginated list")
@@ -253,10 +254,15 @@ class LlamaStackClient:
             return self.call(page_spec, timeout=timeout, max_retries=max_retries,
                              extra_headers=extra_headers, extra_query=extra_query)
 
-        try:
-            yield from iterate_items(spec, paging, fetch)
-        except PagingError as exc:
-            raise ResponseDecodeError(str(exc), spec=spec) from exc
+        items = iterate_items(spec, paging, fetch)  # checks the spec now; fetches lazily
+
+        def paged() -> Iterator[Any]:
+            try:
+                yield from items
+            except PagingError as exc:
+                raise ResponseDecodeError(str(exc), spec=spec) from exc
+
+        return paged()
 
     # --- undocumented endpoints -----------------------------------------------------------
 

@@ -28,11 +28,16 @@ def _get(page: Any, name: str) -> Any:
 
 
 def iterate_items(spec: Any, paging: Paging, fetch: Callable[[Any], Any]) -> Iterator[Any]:
-    """Yield the items of every page, fetching the next page only when it is needed."""
+    """The items of every page, fetching the next page only when it is needed. The spec is
+    checked now, before the first page is fetched."""
     fields = {f.name for f in dataclasses.fields(spec)}
     param = paging.cursor_param if isinstance(paging, CursorPaging) else paging.start_param
     if param not in fields:
         raise TypeError(f"{type(spec).__name__} has no field {param!r} to page with")
+    return _items(spec, paging, param, fetch)
+
+
+def _items(spec: Any, paging: Paging, param: str, fetch: Callable[[Any], Any]) -> Iterator[Any]:
     seen_cursors: set[Any] = set()
     while True:
         page = fetch(spec)
