@@ -165,6 +165,11 @@ class MultipartBody(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def tell(self) -> int:
+        # requests sizes a body as len() minus tell(); io's default tell() raises here, which
+        # made requests drop Content-Length and send the upload chunked.
+        return self.sent
+
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             size = self.length
