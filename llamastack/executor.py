@@ -108,6 +108,10 @@ class Transport:
              context: Mapping[str, Any]) -> Response:
         """One attempt. Returns any response (error statuses included); raises only
         APIConnectionError/APIConnectionTimeoutError (or ValueError for an unbuildable request)."""
+        if isinstance(request.body, MultipartBody):
+            # Before preparing: requests sizes a body as len() - tell(), so a retry of a body
+            # read to its end would go out without Content-Length (chunked).
+            request.body.rewind()
         try:
             prepared = self.session.prepare_request(requests.Request(
                 request.method, request.url, headers=request.headers,

@@ -51,8 +51,9 @@ def policy(sleeps: list[float]) -> RetryPolicy:
 
 
 @pytest.fixture
-def make_client(policy: RetryPolicy) -> Iterator[MakeClient]:
-    """Clients on BASE with the recording retry policy; all closed after the test."""
+def make_client(policy: RetryPolicy, mock: responses.RequestsMock) -> Iterator[MakeClient]:
+    """Clients on BASE with the recording retry policy; all closed after the test. The mock
+    is always active with them, so no test can reach the network by accident."""
     made: list[LlamaStackClient] = []
 
     def make(base_url: str | None = BASE, **kwargs: Any) -> LlamaStackClient:
