@@ -26,6 +26,11 @@ CLIENT_ENV = (
 MakeClient = Callable[..., LlamaStackClient]
 
 
+def send_kwargs(mock: responses.RequestsMock) -> list[dict[str, Any]]:
+    """The keyword arguments of each send (timeout, proxies, stream, ...), in order."""
+    return [getattr(call.request, "req_kwargs") for call in mock.calls]  # noqa: B009 - set by responses
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CLIENT_ENV:

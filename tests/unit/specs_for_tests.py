@@ -7,7 +7,7 @@ paging styles, ``stream_only``) without depending on the generated endpoint modu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, Union
 
 from llamastack import (
     CursorPaging,
@@ -15,22 +15,29 @@ from llamastack import (
     IndexPaging,
     Model,
     Spec,
+    TaggedUnion,
     body_field,
     file_field,
     header_field,
     query_field,
 )
+from llamastack.models.base import union_field
 
 __all__ = [
     "BASE",
-    "Chunk",
     "ChatCreate",
+    "Chunk",
     "Completion",
     "EchoPath",
+    "Event",
+    "EventList",
+    "ImagePart",
     "Options",
+    "Part",
     "Row",
     "RowList",
     "RowPage",
+    "TextPart",
     "Thing",
     "ThingCreate",
     "ThingDelete",
@@ -97,6 +104,30 @@ class Upload(Model):
     id: str
     filename: str
     bytes: int
+
+
+@dataclass(kw_only=True)
+class TextPart(Model):
+    type: Literal["text"] = "text"
+    text: str
+
+
+@dataclass(kw_only=True)
+class ImagePart(Model):
+    type: Literal["image", "image_url"] = "image"
+    url: str
+
+
+Part = Union[TextPart, ImagePart]
+PARTS = TaggedUnion(Part, tag="type")
+
+
+@dataclass(kw_only=True)
+class Event(Model):
+    kind: Literal["created", "deleted"]
+    content: str | list[Part] = union_field(Union[str, list[Part]])
+    parts: list[Part] = union_field(list[Part], default_factory=list)
+    score: float | None = None
 
 
 # --- specs ---------------------------------------------------------------------------------
@@ -188,3 +219,9 @@ class EchoPath(Spec[dict[str, Any]]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
     first: str
     second: str = "x"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventList(Spec[list[Event]]):
+    method: ClassVar[str] = "GET"
+    path: ClassVar[str] = "/v1/events"

@@ -20,7 +20,7 @@ from llamastack import (
     WithResponse,
 )
 from llamastack.executor import CallNext
-from tests.unit.conftest import MakeClient
+from tests.unit.conftest import MakeClient, send_kwargs
 from tests.unit.specs_for_tests import (
     BASE,
     Options,
@@ -279,7 +279,7 @@ def test_user_session_proxies_are_used(mock: responses.RequestsMock, make_client
     session.proxies = {"http": "http://user-proxy.invalid:3128"}
     mock.get(URL_T1, json=THING)
     make_client(session=session).call(ThingRetrieve(thing_id="t1"))
-    assert mock.calls[0].request.req_kwargs["proxies"]["http"] == "http://user-proxy.invalid:3128"
+    assert send_kwargs(mock)[0]["proxies"]["http"] == "http://user-proxy.invalid:3128"
     session.close()
 
 
@@ -289,7 +289,7 @@ def test_client_proxies_go_with_every_send(mock: responses.RequestsMock,
     mock.get(URL_T1, status=500)
     mock.get(URL_T1, json=THING)
     make_client(proxies=proxies).call(ThingRetrieve(thing_id="t1"))
-    assert [call.request.req_kwargs["proxies"] for call in mock.calls] == [proxies, proxies]
+    assert [kwargs["proxies"] for kwargs in send_kwargs(mock)] == [proxies, proxies]
 
 
 def test_client_proxies_over_a_user_session_leave_its_proxies_alone(
@@ -299,7 +299,7 @@ def test_client_proxies_over_a_user_session_leave_its_proxies_alone(
     mock.get(URL_T1, json=THING)
     make_client(session=session, proxies={"http": "http://client.invalid:2"}).call(
         ThingRetrieve(thing_id="t1"))
-    assert mock.calls[0].request.req_kwargs["proxies"] == {
+    assert send_kwargs(mock)[0]["proxies"] == {
         "https": "http://user.invalid:1", "http": "http://client.invalid:2"}
     assert session.proxies == {"https": "http://user.invalid:1"}
     session.close()
@@ -463,14 +463,14 @@ def test_default_timeout_is_sixty_seconds_connect_and_read(mock: responses.Reque
                                                            client: LlamaStackClient) -> None:
     mock.get(URL_T1, json=THING)
     client.call(ThingRetrieve(thing_id="t1"))
-    assert mock.calls[0].request.req_kwargs["timeout"] == (60.0, 60.0)
+    assert send_kwargs(mock)[0]["timeout"] == (60.0, 60.0)
 
 
 def test_client_timeout_is_passed_as_connect_and_read(mock: responses.RequestsMock,
                                                       make_client: MakeClient) -> None:
     mock.get(URL_T1, json=THING)
     make_client(timeout=5).call(ThingRetrieve(thing_id="t1"))
-    assert mock.calls[0].request.req_kwargs["timeout"] == (5, 5)
+    assert send_kwargs(mock)[0]["timeout"] == (5, 5)
 
 
 def test_per_call_timeout_overrides_the_client(mock: responses.RequestsMock,
@@ -480,7 +480,7 @@ def test_per_call_timeout_overrides_the_client(mock: responses.RequestsMock,
     client.call(ThingRetrieve(thing_id="t1"), timeout=(1.5, 30.0))
     mock.get(URL_T1, json=THING)
     client.get("/v1/things/t1", timeout=2.0)
-    assert [call.request.req_kwargs["timeout"] for call in mock.calls] == [(1.5, 30.0), (2.0, 2.0)]
+    assert [kwargs["timeout"] for kwargs in send_kwargs(mock)] == [(1.5, 30.0), (2.0, 2.0)]
 
 
 def test_invalid_per_call_timeout_is_refused(client: LlamaStackClient) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 import responses
@@ -127,7 +125,7 @@ def test_undocumented_errors_use_the_status_table(mock: responses.RequestsMock,
     assert str(info.value) == "GET http://test.invalid/v1/nope -> 404: Not Found"
 
     mock.put(BASE + "/v1/things/t1", status=400, json={"error": {"message": "bad name"}})
-    with pytest.raises(BadRequestError, match="PUT .*/v1/things/t1 -> 400: bad name"):
+    with pytest.raises(BadRequestError, match=r"PUT .*/v1/things/t1 -> 400: bad name"):
         client.put("/v1/things/t1", body={"name": ""})
 
 

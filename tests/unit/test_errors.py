@@ -184,7 +184,7 @@ def test_generic_404_names_the_server_lines_of_the_spec(mock: responses.Requests
 def test_generic_404_hint_lists_every_line(mock: responses.RequestsMock,
                                            once: LlamaStackClient) -> None:
     mock.get(BASE + "/v1/echo/a/x", status=404, json={"detail": "Not Found"})
-    with pytest.raises(NotFoundError, match="served by Llama Stack 0.7, 0.2"):
+    with pytest.raises(NotFoundError, match=r"served by Llama Stack 0\.7, 0\.2"):
         once.call(EchoPath(first="a"))
 
 

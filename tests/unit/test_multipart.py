@@ -47,6 +47,7 @@ def test_bytes_are_uploaded_as_a_file_part(mock: responses.RequestsMock,
     assert result == Upload(id="file-1", filename="x", bytes=5)
     request = mock.calls[0].request
     assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert isinstance(request.body, bytes)
     assert int(request.headers["Content-Length"]) == len(request.body)
 
 
@@ -161,8 +162,9 @@ def test_progress_reports_bytes_sent_of_the_total(mock: responses.RequestsMock,
     progress: list[tuple[int, int]] = []
     client.call(UploadCreate(file=b"abc", purpose="a"),
                 on_upload_progress=lambda sent, total: progress.append((sent, total)))
-    total = len(mock.calls[0].request.body)
-    assert progress == [(total, total)]
+    body = mock.calls[0].request.body
+    assert isinstance(body, bytes)
+    assert progress == [(len(body), len(body))]
 
 
 def test_a_retry_sends_the_identical_body_again(mock: responses.RequestsMock,
@@ -217,7 +219,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
     bodies: list[bytes]
     statuses: list[int]
 
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_POST(self) -> None:
         if "Content-Length" not in self.headers:
             self.send_error(411, "Length Required")
             return

@@ -16,6 +16,7 @@ from llamastack import (
     ResponseDecodeError,
     Spec,
 )
+from tests.unit.conftest import send_kwargs
 from tests.unit.specs_for_tests import BASE, RowList, Thing, ThingList, ThingRetrieve
 
 THINGS = BASE + "/v1/things"
@@ -128,7 +129,7 @@ def test_every_page_gets_the_call_options(mock: responses.RequestsMock,
     items = list(client.paginate(ThingList(), extra_query={"region": "eu"},
                                  extra_headers={"X-Page": "1"}, timeout=3.0))
     assert [t.id for t in items] == ["a", "b"]
-    assert [call.request.req_kwargs["timeout"] for call in mock.calls] == [(3.0, 3.0)] * 2
+    assert [kwargs["timeout"] for kwargs in send_kwargs(mock)] == [(3.0, 3.0)] * 2
 
 
 def test_a_failing_page_is_retried(mock: responses.RequestsMock, client: LlamaStackClient,

@@ -21,7 +21,7 @@ from llamastack import (
     Stream,
 )
 from llamastack.streaming import ServerSentEvent, SSEDecoder
-from tests.unit.conftest import chunked
+from tests.unit.conftest import chunked, send_kwargs
 from tests.unit.specs_for_tests import BASE, ChatCreate, Chunk, ThingRetrieve, TurnCreate
 
 URL = BASE + "/v1/chat/completions"
@@ -151,7 +151,7 @@ def test_stream_sends_stream_true_and_accepts_event_streams(mock: responses.Requ
         matchers.header_matcher({"Accept": "text/event-stream"}),
     ])
     list(client.stream(ChatCreate(model="m", prompt="p", stream=False)))
-    assert mock.calls[0].request.req_kwargs["stream"] is True
+    assert send_kwargs(mock)[0]["stream"] is True
 
 
 def test_call_does_not_send_stream(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
@@ -171,7 +171,7 @@ def test_stream_takes_per_call_options(mock: responses.RequestsMock, client: Lla
         assert isinstance(stream, Stream)
         assert isinstance(stream.response, requests.Response)
         list(stream)
-    assert mock.calls[0].request.req_kwargs["timeout"] == (2, 7)
+    assert send_kwargs(mock)[0]["timeout"] == (2, 7)
 
 
 def test_a_spec_without_chunks_cannot_stream(client: LlamaStackClient) -> None:
