@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 from typing import Any
 
 import pytest
 import requests
 import responses
+import urllib3
 
 import llamastack
 from llamastack import (
@@ -29,6 +31,7 @@ from llamastack import (
 from tests.unit.conftest import MakeClient
 from tests.unit.specs_for_tests import (
     BASE,
+    ChatCreate,
     EchoPath,
     ThingCreate,
     ThingList,
@@ -280,3 +283,74 @@ def test_transport_failures_become_connection_errors(error: Exception, mock: res
     assert info.value.status is None
     assert info.value.response is None
     assert str(info.value).startswith(f"ThingRetrieve GET {URL}: connection failed")
+
+
+# --- nothing raw escapes ------------------------------------------------------------------
+
+RAW_FAILURES: list[BaseException] = [
+    requests.exceptions.ConnectionError("refused"),
+    requests.exceptions.ProxyError("proxy down"),
+    requests.exceptions.SSLError("handshake"),
+    requests.exceptions.ReadTimeout("read"),
+    requests.exceptions.ConnectTimeout("connect"),
+    requests.exceptions.ChunkedEncodingError("bad chunk"),
+    requests.exceptions.ContentDecodingError("bad gzip"),
+    requests.exceptions.RetryError("adapter retries"),
+    requests.exceptions.RequestException("anything else"),
+    urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError()),
+    urllib3.exceptions.ReadTimeoutError(None, "/", "Read timed out."),  # type: ignore[arg-type]
+    http.client.IncompleteRead(b"par", 10),
+    http.client.RemoteDisconnected("Remote end closed connection without response"),
+    ConnectionResetError("reset"),
+    BrokenPipeError("broken pipe"),
+    TimeoutError("timed out"),
+    OSError("network unreachable"),
+]
+
+
+@pytest.mark.parametrize("failure", RAW_FAILURES, ids=lambda exc: type(exc).__name__)
+@pytest.mark.parametrize("how", ["call", "stream", "get", "paginate", "raw"])
+def test_no_transport_exception_escapes_raw(failure: BaseException, how: str,
+                                            mock: responses.RequestsMock,
+                                            once: LlamaStackClient) -> None:
+    url = {"call": URL, "raw": URL, "get": URL, "paginate": BASE + "/v1/things",
+           "stream": BASE + "/v1/chat/completions"}[how]
+    mock.add("POST" if how == "stream" else "GET", url, body=failure)
+    with pytest.raises(APIConnectionError) as info:
+        if how == "call":
+            once.call(ThingRetrieve(thing_id="t1"))
+        elif how == "raw":
+            once.raw(ThingRetrieve(thing_id="t1"))
+        elif how == "get":
+            once.get("/v1/things/t1")
+        elif how == "paginate":
+            list(once.paginate(ThingList()))
+        else:
+            list(once.stream(ChatCreate(model="m", prompt="p")))
+    assert info.value.__cause__ is failure
+    assert isinstance(info.value, APIConnectionTimeoutError) == any(
+        isinstance(failure, kind) for kind in (requests.exceptions.Timeout,
+                                               urllib3.exceptions.TimeoutError, TimeoutError))
+
+
+def test_a_corrupt_compressed_body_is_a_connection_error(mock: responses.RequestsMock,
+                                                         once: LlamaStackClient) -> None:
+    mock.get(URL, body=b"this is not gzip", headers={"Content-Encoding": "gzip"},
+             content_type="application/json")
+    with pytest.raises(APIConnectionError, match=r"gzip|decod"):
+        once.call(ThingRetrieve(thing_id="t1"))
+
+
+def test_a_body_that_is_not_utf8_is_a_decode_error(mock: responses.RequestsMock,
+                                                   once: LlamaStackClient) -> None:
+    mock.get(URL, body=b'{"id": "\xff\xfe", "name": "x"}', content_type="application/json")
+    with pytest.raises(ResponseDecodeError, match="not JSON"):
+        once.call(ThingRetrieve(thing_id="t1"))
+
+
+def test_an_error_body_that_is_not_utf8_still_raises_its_status(mock: responses.RequestsMock,
+                                                                once: LlamaStackClient) -> None:
+    mock.get(URL, status=500, body=b"\xff\xfe\xfa broken", content_type="text/plain")
+    with pytest.raises(InternalServerError) as info:
+        once.call(ThingRetrieve(thing_id="t1"))
+    assert info.value.status == 500
