@@ -4,7 +4,8 @@
 
     LlamaStackError
      └── APIError                       .spec .method .url .status .headers .body .response
-          ├── APIStatusError            a non-2xx answer (or an error event inside a stream)
+          ├── APIStatusError            a non-2xx answer, redirects included (they are not
+          │                             followed), or an error event inside a stream
           │    ├── BadRequestError            400
           │    ├── AuthenticationError        401
           │    ├── PermissionDeniedError      403
@@ -13,7 +14,7 @@
           │    ├── UnprocessableEntityError   422
           │    ├── RateLimitError             429
           │    └── InternalServerError        >= 500
-          ├── APIConnectionError        no usable response: refused, reset, cut, redirected
+          ├── APIConnectionError        no usable response: refused, reset, cut, timed out
           │    └── APIConnectionTimeoutError  (alias APITimeoutError)
           └── ResponseDecodeError       a 2xx body that is not JSON or does not fit the type
 
@@ -136,7 +137,7 @@ class InternalServerError(APIStatusError):
 
 
 class APIConnectionError(APIError):
-    """No usable answer: the connection failed, was cut, or the answer was a redirect."""
+    """No usable answer: the connection failed or was cut (a redirect is an APIStatusError)."""
 
 
 class APIConnectionTimeoutError(APIConnectionError):
