@@ -345,7 +345,9 @@ class LlamaStackClient:
     @staticmethod
     def _add_idempotency_key(request: HttpRequest) -> None:
         # One key per call, identical on every attempt, so a server can drop duplicates.
-        if request.method != "GET" and "Idempotency-Key" not in request.headers:
+        # Header names are case-insensitive: a caller's "idempotency-key" is their key.
+        if request.method != "GET" and not any(
+                name.lower() == "idempotency-key" for name in request.headers):
             request.headers["Idempotency-Key"] = f"llamastack-{uuid.uuid4()}"
 
     def _retries(self, max_retries: int | None) -> int:

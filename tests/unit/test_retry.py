@@ -291,3 +291,12 @@ def test_a_retry_after_that_is_not_a_number_falls_back_to_backoff(
     mock.get(URL, json=THING)
     client.call(ThingRetrieve(thing_id="t1"))
     assert sleeps == [0.5]
+
+
+def test_a_caller_supplied_idempotency_key_in_any_case_is_kept(mock: responses.RequestsMock,
+                                                               client: LlamaStackClient) -> None:
+    mock.post(BASE + "/v1/things", json=THING)
+    mock.post(BASE + "/v1/anything", json={})
+    client.call(ThingCreate(name="n"), extra_headers={"idempotency-key": "mine-2"})
+    client.post("/v1/anything", body={}, headers={"IDEMPOTENCY-KEY": "mine-3"})
+    assert [call.request.headers["Idempotency-Key"] for call in mock.calls] == ["mine-2", "mine-3"]
