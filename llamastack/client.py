@@ -224,7 +224,8 @@ class LlamaStackClient:
         decode_chunk = plan.decode_chunk
         request = self._build(plan, spec, extra_headers, extra_query, extra_body,
                               plan.has_stream_field or plan.sends_json_body)
-        request.headers["Accept"] = "text/event-stream"
+        if not any(name.lower() == "accept" for name in extra_headers or {}):
+            request.headers["Accept"] = "text/event-stream"  # extra_headers still win
 
         def attempt() -> Stream[Any]:
             response = self._attempt(request, spec, timeout, stream=True)

@@ -395,3 +395,10 @@ def test_close_ends_the_iteration(mock: responses.RequestsMock, client: LlamaSta
     stream.close()
     assert raw.closed
     assert list(stream) == []
+
+
+def test_extra_headers_may_override_the_stream_accept_header(mock: responses.RequestsMock,
+                                                             client: LlamaStackClient) -> None:
+    add_stream(mock, sse('{"id": "1", "delta": "a"}'))
+    list(client.stream(SPEC, extra_headers={"accept": "text/event-stream; q=1, */*"}))
+    assert mock.calls[0].request.headers["Accept"] == "text/event-stream; q=1, */*"
