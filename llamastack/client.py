@@ -186,6 +186,8 @@ class LlamaStackClient:
         request = self._build(plan, spec, extra_headers, extra_query, extra_body, False)
         response = self._send(request, spec, timeout, max_retries, on_upload_progress)
         context = self._context(spec, request, response)
+        if plan.response_type is bytes:  # the body itself (GET /v1/files/{file_id}/content)
+            return WithResponse(read_body(response, context), response)  # type: ignore[arg-type]
         return WithResponse(self._decode(plan.decode_response, response, context), response)
 
     def raw(

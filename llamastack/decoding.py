@@ -23,7 +23,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from dataclasses_json import Undefined, cfg
 from dataclasses_json.utils import CatchAllVar
 
-from llamastack.models.base import tagged_union_for
+from llamastack.models.base import tagged_union_among, tagged_union_for
 
 __all__ = ["DecodeError", "decoder_for"]
 
@@ -157,7 +157,15 @@ def _decode_bool(value: Any) -> bool:
     return value
 
 
+def _decode_bytes(value: Any) -> bytes:
+    # JSON has no bytes; a spec declaring bytes gets the raw body (the client skips JSON).
+    if value.__class__ is not bytes:
+        raise _expected("raw bytes", value)
+    return value
+
+
 _PRIMITIVES: dict[Any, Decoder] = {
+    bytes: _decode_bytes,
     str: _decode_str,
     int: _decode_int,
     float: _decode_float,
@@ -301,6 +309,12 @@ def _build_kind_union(tp: Any, arms: tuple[Any, ...], optional: bool) -> Decoder
     Two arms taking the same kind would need a guess, which is exactly the "first arm that
     fits" decoding this library refuses: declare a TaggedUnion for those instead.
     """
+    nested = tagged_union_among(arms)
+    if nested is not None:
+        # typing flattens a TaggedUnion inside a larger union (Union[str, Union[A, B]] is
+        # Union[str, A, B]); its arms are put back together so they still decode by tag.
+        members = get_args(nested.union)
+        arms = (*(arm for arm in arms if arm not in members), nested.union)
     by_kind: dict[type, Decoder] = {}
     for arm in arms:
         for kind in _json_kinds(arm):

@@ -22,6 +22,7 @@ __all__ = [
     "Model",
     "TaggedUnion",
     "UnknownVariant",
+    "tagged_union_among",
     "tagged_union_for",
     "union_field",
     "wire_name",
@@ -118,6 +119,17 @@ def union_field(tp: Any, **kwargs: Any) -> Any:
 
 def tagged_union_for(union: Any) -> "TaggedUnion | None":
     return _REGISTRY.get(union)
+
+
+def tagged_union_among(arms: tuple[Any, ...]) -> "TaggedUnion | None":
+    """The largest registered TaggedUnion whose arms are all among ``arms``."""
+    present = set(arms)
+    found: TaggedUnion | None = None
+    for tagged in _REGISTRY.values():
+        members = set(get_args(tagged.union))
+        if members <= present and (found is None or len(members) > len(get_args(found.union))):
+            found = tagged
+    return found
 
 
 def _tag_values(arm: type[Any], tag: str) -> tuple[Any, ...]:
