@@ -1,0 +1,49 @@
+"""Fixtures: a scripted fault server on 127.0.0.1, a second one standing in for another host,
+and a retry policy that records its waits instead of sleeping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from llamastack import RetryPolicy
+from tests.reliability.faultserver import FaultServer
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer("127.0.0.1") as fault_server:
+        yield fault_server
+
+
+@pytest.fixture
+def other_host() -> Iterator[FaultServer]:
+    """Another host: 127.0.0.2 (all of 127.0.0.0/8 is loopback on Linux)."""
+    try:
+        listener = FaultServer("127.0.0.2")
+    except OSError:  # pragma: no cover - systems where only 127.0.0.1 is configured
+        listener = FaultServer("127.0.0.1")
+    with listener:
+        yield listener
+
+
+class SleepRecorder:
+    """Stands in for time.sleep: records each requested wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+def policy(sleeps: SleepRecorder) -> RetryPolicy:
+    """No jitter (backoff is exactly 0.5, 1, 2 ... s) and no real sleeping."""
+    return RetryPolicy(sleep=sleeps, jitter=lambda: 0.0)
