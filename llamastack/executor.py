@@ -69,6 +69,11 @@ def _is_timeout(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NewConnectionError):
+            # urllib3 2 derives it from ConnectTimeoutError for backwards compatibility only;
+            # it means refused/unreachable, a timeout is ConnectTimeoutError itself (requests
+            # draws the same line in HTTPAdapter.send).
+            return False
         if isinstance(current, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
             return True
         nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) \

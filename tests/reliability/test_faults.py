@@ -33,6 +33,7 @@ from llamastack import (
 from tests.reliability.conftest import SleepRecorder
 from tests.reliability.faultserver import (
     FaultServer,
+    free_port,
     json_response,
     raw,
     respond,
@@ -76,6 +77,18 @@ def assert_chained(exc: BaseException) -> None:
 
 
 # --- connecting ----------------------------------------------------------------------------
+
+
+def test_connection_refused_is_a_connection_error_not_a_timeout(
+        policy: RetryPolicy, sleeps: SleepRecorder) -> None:
+    port = free_port()  # nothing listens here
+    with LlamaStackClient(base_url=f"http://127.0.0.1:{port}", retry_policy=policy) as client, \
+            pytest.raises(APIConnectionError) as caught:
+        client.call(ThingRetrieve(thing_id="t1"))
+    assert not isinstance(caught.value, APIConnectionTimeoutError)
+    assert sleeps.waits == [0.5, 1.0]  # three attempts, two backoffs
+    assert caught.value.method == "GET" and caught.value.status is None
+    assert_chained(caught.value)
 
 
 def test_reset_before_headers_is_retried_then_raises_connection_error(
