@@ -290,7 +290,7 @@ class LlamaStackClient:
             return None
         try:
             return json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
             return response.text
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -399,7 +399,7 @@ class LlamaStackClient:
         body: Any
         try:
             body = json.loads(content) if content else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
             body = response.text
         message = self._redact(error_message_from_body(body))
         status = response.status_code
@@ -422,7 +422,7 @@ class LlamaStackClient:
         content = read_body(response, context)
         try:
             payload = json.loads(content) if content else None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to parse
             raise ResponseDecodeError(
                 f"response body is not JSON: {content[:200]!r}", **context) from exc
         try:

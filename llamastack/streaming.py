@@ -213,7 +213,7 @@ class Stream(Generic[C]):
     def _chunk(self, event: ServerSentEvent) -> C:
         try:
             payload = json.loads(event.data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to parse
             if event.event == "error":
                 raise stream_error(event.data, self._context) from None
             raise ResponseDecodeError(f"stream event is not JSON: {event.data[:200]!r}",

@@ -23,6 +23,7 @@ from llamastack import (
     APIConnectionTimeoutError,
     APIError,
     APIStatusError,
+    BadRequestError,
     InternalServerError,
     LlamaStackClient,
     NotFoundError,
@@ -313,7 +314,8 @@ def test_html_page_with_status_200_raises_response_decode_error(
     b"{'id': 't1'}",  # Python repr, not JSON
     b'{"id": "t1", "name": "\xff\xfe"}',  # not UTF-8
     b"NaN-ish garbage",
-], ids=["truncated", "single-quotes", "bad-utf8", "garbage"])
+    b"[" * 100_000 + b"]" * 100_000,  # nested deeper than any parser recursion limit
+], ids=["truncated", "single-quotes", "bad-utf8", "garbage", "deeply-nested"])
 def test_invalid_json_in_a_2xx_raises_response_decode_error(
         server: FaultServer, policy: RetryPolicy, body: bytes) -> None:
     server.script(respond(200, body, {"Content-Type": "application/json"}))
@@ -343,6 +345,20 @@ def test_wrong_shaped_json_in_a_2xx_raises_response_decode_error(
     assert "ThingRetrieve" in str(caught.value) and "Thing" in str(caught.value)
     assert caught.value.body == value
     assert len(server.requests) == 1
+
+
+def test_json_nested_too_deeply_is_never_a_raw_recursion_error(
+        server: FaultServer, policy: RetryPolicy) -> None:
+    nested = b"[" * 100_000 + b"]" * 100_000
+    server.script(respond(200, nested, {"Content-Type": "application/json"}),
+                  respond(400, nested, {"Content-Type": "application/json"}),
+                  sse_response([chunk(0), b"data: " + nested + b"\n\n"]))
+    with make_client(server, policy) as client:
+        assert client.get("/v1/anything") == nested.decode()  # unparseable: the text, as documented
+        with pytest.raises(BadRequestError):
+            client.get("/v1/anything")
+        with pytest.raises(ResponseDecodeError):
+            collect(client, [])
 
 
 # --- streams -------------------------------------------------------------------------------
