@@ -46,6 +46,7 @@ class SSEDecoder:
 
     def __init__(self) -> None:
         self._pending = b""
+        self._held: list[bytes] = []  # pieces of one unfinished line, joined when it ends
         self._data: list[str] = []
         self._event: str | None = None
         self._id: str | None = None
@@ -53,7 +54,17 @@ class SSEDecoder:
         self._started = False  # any field seen since the last dispatch
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        buffer = self._pending + chunk if self._pending else chunk
+        if b"\n" not in chunk and b"\r" not in chunk and not self._pending.endswith(b"\r"):
+            # No line ends in this piece: hold it and join the line once it ends, so one huge
+            # event costs linear time, not a copy of everything received so far per read.
+            if chunk:
+                self._held.append(chunk)
+            return []
+        if self._held:
+            buffer = b"".join((self._pending, *self._held, chunk))
+            self._held = []
+        else:
+            buffer = self._pending + chunk if self._pending else chunk
         if b"\r" in buffer:
             # A CR at the very end may be the first half of a CRLF: wait for the next byte.
             keep_cr = buffer.endswith(b"\r")
@@ -77,8 +88,9 @@ class SSEDecoder:
         only if it ended in a newline; bytes after the last newline mean the body was cut."""
         # A CR held back in case an LF followed ends its line: nothing follows it now.
         events = self.feed(b"\n") if self._pending.endswith(b"\r") else []
-        pending = self._pending
+        pending = b"".join((self._pending, *self._held))
         self._pending = b""
+        self._held = []
         if pending:
             raise ValueError(f"stream ended inside an event (after {pending[:80]!r})")
         if self._started and (event := self._dispatch()) is not None:
