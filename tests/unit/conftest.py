@@ -112,6 +112,16 @@ class ChunkedBody(io.RawIOBase):
         return len(piece)
 
 
+class PieceReader(io.BufferedReader):
+    """``read(n)`` returns one piece, as a socket does (urllib3 1.x reads with ``read``, 2.x
+    with ``read1``); a plain BufferedReader would wait for ``n`` bytes."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return super().read(size)
+        return self.read1(size)
+
+
 def chunked(data: bytes, *, sizes: Iterable[int] = (), piece: int | None = None,
             fail_after: int | None = None, error: BaseException | None = None
             ) -> tuple[io.BufferedReader, ChunkedBody]:
@@ -120,4 +130,4 @@ def chunked(data: bytes, *, sizes: Iterable[int] = (), piece: int | None = None,
     if piece is not None:
         sizes = itertools.repeat(piece)
     raw = ChunkedBody(data, sizes, fail_after, error)
-    return io.BufferedReader(raw, buffer_size=8), raw
+    return PieceReader(raw, buffer_size=8), raw
