@@ -454,6 +454,9 @@ def _peeked(stream: Stream[Any]) -> Stream[Any]:
 
 def _check_timeout(timeout: Timeout) -> Timeout:
     values = timeout if isinstance(timeout, tuple) else (timeout,)
+    if isinstance(timeout, tuple) and len(timeout) != 2:
+        # requests only takes (connect, read) and would refuse anything else at send time.
+        raise ValueError(f"a timeout tuple is (connect, read), got {timeout!r}")
     for value in values:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")

@@ -488,6 +488,14 @@ def test_invalid_per_call_timeout_is_refused(client: LlamaStackClient) -> None:
         client.call(ThingRetrieve(thing_id="t1"), timeout=0)
 
 
+@pytest.mark.parametrize("timeout", [(1.0,), (1.0, 2.0, 3.0), ()])
+def test_a_timeout_tuple_must_be_connect_and_read(timeout: Any, client: LlamaStackClient) -> None:
+    with pytest.raises(ValueError, match=r"\(connect, read\)"):
+        LlamaStackClient(BASE, timeout=timeout)
+    with pytest.raises(ValueError, match=r"\(connect, read\)"):
+        client.call(ThingRetrieve(thing_id="t1"), timeout=timeout)
+
+
 @pytest.mark.parametrize("error", [requests.exceptions.ReadTimeout("read timed out"),
                                    requests.exceptions.ConnectTimeout("connect timed out")])
 def test_transport_timeouts_become_timeout_errors_and_are_retried(
