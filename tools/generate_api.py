@@ -233,6 +233,8 @@ ERRATA_NULLABLE = {
     ("VectorStoreFilesListInBatchResponse", "first_id"), ("VectorStoreFilesListInBatchResponse", "last_id"),
     # Completion stream chunks carry "finish_reason": null until the last one (0.7.3, observed).
     ("OpenAICompletionChoice", "finish_reason"),
+    # The model is shared with 0.2 agent configs, where temperature is optional.
+    ("TopPSamplingStrategy", "temperature"),
 }
 # Spec name -> response type written out, where the document's type is wrong on the wire.
 RESPONSE_OVERRIDES = {
@@ -686,8 +688,9 @@ class Builder:
                     result.append(STR)
             elif kind == "number":
                 result.extend(group)  # int | float: the decoder keeps JSON integers as int
-            elif kind == "array":
-                result.append(T("list", args=(ANY,)))
+            elif kind == "array":  # list[A] | list[B] is read as list[A | B]
+                items = self.union(line, [arm.args[0] for arm in group], context)
+                result.append(T("list", args=(items,)))
             elif kind == "object":
                 result.append(self.object_arms(line, group, context))
             else:

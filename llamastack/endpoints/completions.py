@@ -26,7 +26,7 @@ class CompletionCreate(Spec[OpenAICompletion]):
     stream_chunk: ClassVar[Any] = OpenAICompletion
 
     model: str
-    prompt: Union[str, list[Any]]
+    prompt: Union[str, list[Union[str, int, list[int]]]]
     best_of: Optional[int] = None
     echo: Optional[bool] = None
     frequency_penalty: Optional[float] = None

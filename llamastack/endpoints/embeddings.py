@@ -7,7 +7,7 @@ this file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
 from llamastack.models.embeddings import OpenAIEmbeddingsResponse
 from llamastack.spec import Spec
@@ -25,7 +25,7 @@ class EmbeddingCreate(Spec[OpenAIEmbeddingsResponse]):
     path: ClassVar[str] = "/v1/embeddings"
 
     model: str
-    input: Union[str, list[Any]]
+    input: Union[str, list[Union[str, int, list[int]]]]
     encoding_format: Optional[Literal["float", "base64"]] = None
     dimensions: Optional[int] = None
     user: Optional[str] = None

@@ -48,7 +48,7 @@ class TopPSamplingStrategy(Model):
     """
 
     type: Literal["top_p"] = "top_p"
-    temperature: float
+    temperature: Optional[float] = None
     top_p: Optional[float] = None
 
 

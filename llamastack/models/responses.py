@@ -53,6 +53,7 @@ __all__ = [
     "OpenAIResponseMCPApprovalRequest",
     "OpenAIResponseMCPApprovalResponse",
     "OpenAIResponseMessage",
+    "OpenAIResponseMessageContent",
     "OpenAIResponseObject",
     "OpenAIResponseObjectStream",
     "OpenAIResponseObjectStreamResponseCompleted",
@@ -93,6 +94,7 @@ __all__ = [
     "OpenAIResponseObjectStreamResponseWebSearchCallSearching",
     "OpenAIResponseObjectWithInput",
     "OpenAIResponseOutput",
+    "OpenAIResponseOutputMessageContentOutputText",
     "OpenAIResponseOutputMessageFileSearchToolCall",
     "OpenAIResponseOutputMessageFileSearchToolCallResults",
     "OpenAIResponseOutputMessageFunctionToolCall",
@@ -192,10 +194,93 @@ class OpenAIResponseMCPApprovalResponse(Model):
 
 
 @dataclass(kw_only=True)
+class OpenAIResponseContentPartRefusal(Model):
+    """Refusal content within a streamed response part."""
+
+    type: Literal["refusal"] = "refusal"
+    refusal: str
+
+
+@dataclass(kw_only=True)
+class OpenAIResponseAnnotationCitation(Model):
+    """URL citation annotation for referencing external web resources."""
+
+    type: Literal["url_citation"] = "url_citation"
+    end_index: int
+    start_index: int
+    title: str
+    url: str
+
+
+@dataclass(kw_only=True)
+class OpenAIResponseAnnotationContainerFileCitation(Model):
+    """Container file citation annotation referencing a file within a container."""
+
+    type: Literal["container_file_citation"] = "container_file_citation"
+    container_id: str
+    end_index: int
+    file_id: str
+    filename: str
+    start_index: int
+
+
+@dataclass(kw_only=True)
+class OpenAIResponseAnnotationFileCitation(Model):
+    """File citation annotation for referencing specific files in response content."""
+
+    type: Literal["file_citation"] = "file_citation"
+    file_id: str
+    filename: str
+    index: int
+
+
+@dataclass(kw_only=True)
+class OpenAIResponseAnnotationFilePath(Model):
+    """File path annotation referencing a generated file in response content."""
+
+    type: Literal["file_path"] = "file_path"
+    file_id: str
+    index: int
+
+
+OpenAIResponseAnnotations = Union[
+    OpenAIResponseAnnotationFileCitation,
+    OpenAIResponseAnnotationCitation,
+    OpenAIResponseAnnotationContainerFileCitation,
+    OpenAIResponseAnnotationFilePath,
+]
+OPENAI_RESPONSE_ANNOTATIONS = TaggedUnion(OpenAIResponseAnnotations, tag="type")
+
+
+@dataclass(kw_only=True)
+class OpenAIResponseOutputMessageContentOutputText(Model):
+    """Text content within an output message of an OpenAI response."""
+
+    text: str
+    type: Literal["output_text"] = "output_text"
+    annotations: Optional[list[OpenAIResponseAnnotations]] = union_field(
+        Optional[list[OpenAIResponseAnnotations]], default=None
+    )
+    logprobs: Optional[list[OpenAITokenLogProb]] = None
+
+
+OpenAIResponseMessageContent = Union[
+    OpenAIResponseInputMessageContentText,
+    OpenAIResponseInputMessageContentImage,
+    OpenAIResponseInputMessageContentFile,
+    OpenAIResponseOutputMessageContentOutputText,
+    OpenAIResponseContentPartRefusal,
+]
+OPENAI_RESPONSE_MESSAGE_CONTENT = TaggedUnion(OpenAIResponseMessageContent, tag="type")
+
+
+@dataclass(kw_only=True)
 class OpenAIResponseMessage(Model):
     """Corresponds to the various Message types in the Responses API."""
 
-    content: Union[str, list[Any]]
+    content: Union[str, list[OpenAIResponseMessageContent]] = union_field(
+        Union[str, list[OpenAIResponseMessageContent]]
+    )
     role: Literal["system", "developer", "user", "assistant"]
     type: Literal["message"] = "message"
     id: Optional[str] = None
@@ -679,57 +764,6 @@ class OpenAIResponseObjectStreamResponseCompleted(Model):
 
 
 @dataclass(kw_only=True)
-class OpenAIResponseAnnotationCitation(Model):
-    """URL citation annotation for referencing external web resources."""
-
-    type: Literal["url_citation"] = "url_citation"
-    end_index: int
-    start_index: int
-    title: str
-    url: str
-
-
-@dataclass(kw_only=True)
-class OpenAIResponseAnnotationContainerFileCitation(Model):
-    """Container file citation annotation referencing a file within a container."""
-
-    type: Literal["container_file_citation"] = "container_file_citation"
-    container_id: str
-    end_index: int
-    file_id: str
-    filename: str
-    start_index: int
-
-
-@dataclass(kw_only=True)
-class OpenAIResponseAnnotationFileCitation(Model):
-    """File citation annotation for referencing specific files in response content."""
-
-    type: Literal["file_citation"] = "file_citation"
-    file_id: str
-    filename: str
-    index: int
-
-
-@dataclass(kw_only=True)
-class OpenAIResponseAnnotationFilePath(Model):
-    """File path annotation referencing a generated file in response content."""
-
-    type: Literal["file_path"] = "file_path"
-    file_id: str
-    index: int
-
-
-OpenAIResponseAnnotations = Union[
-    OpenAIResponseAnnotationFileCitation,
-    OpenAIResponseAnnotationCitation,
-    OpenAIResponseAnnotationContainerFileCitation,
-    OpenAIResponseAnnotationFilePath,
-]
-OPENAI_RESPONSE_ANNOTATIONS = TaggedUnion(OpenAIResponseAnnotations, tag="type")
-
-
-@dataclass(kw_only=True)
 class OpenAIResponseContentPartOutputText(Model):
     """Text content within a streamed response part."""
 
@@ -747,14 +781,6 @@ class OpenAIResponseContentPartReasoningText(Model):
 
     type: Literal["reasoning_text"] = "reasoning_text"
     text: str
-
-
-@dataclass(kw_only=True)
-class OpenAIResponseContentPartRefusal(Model):
-    """Refusal content within a streamed response part."""
-
-    type: Literal["refusal"] = "refusal"
-    refusal: str
 
 
 OpenAIResponseContentPart = Union[

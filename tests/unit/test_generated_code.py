@@ -1,0 +1,37 @@
+"""The checked-in models and endpoints are exactly what tools/generate_api.py writes."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from tests.unit.fixtures import ROOT, documents, generator
+
+
+def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
+    gen = generator()
+    files = gen.render_all(gen.build(documents()))
+    gen.write(files, tmp_path)
+    problems: list[str] = []
+    for relative in sorted(files):
+        generated = (tmp_path / relative).read_text(encoding="utf-8")
+        checked_in = ROOT / relative
+        if not checked_in.exists():
+            problems.append(f"{relative}: missing")
+            continue
+        current = checked_in.read_text(encoding="utf-8")
+        if current != generated:
+            diff = difflib.unified_diff(current.splitlines(), generated.splitlines(),
+                                        f"checked in: {relative}", "generated", lineterm="", n=1)
+            problems.append("\n".join(list(diff)[:40]))
+    stale = [str(path.relative_to(ROOT)) for path in gen.stale(files, ROOT)]
+    problems += [f"{path}: no longer generated" for path in stale]
+    assert not problems, ("run `python tools/generate_api.py`; the checked-in code differs:\n"
+                          + "\n\n".join(problems))
+
+
+def test_generator_is_deterministic() -> None:
+    gen = generator()
+    first = gen.render_all(gen.build(documents()))
+    second = gen.render_all(gen.build(documents()))
+    assert first == second
