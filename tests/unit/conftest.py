@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import socket
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -29,6 +30,19 @@ MakeClient = Callable[..., LlamaStackClient]
 def send_kwargs(mock: responses.RequestsMock) -> list[dict[str, Any]]:
     """The keyword arguments of each send (timeout, proxies, stream, ...), in order."""
     return [getattr(call.request, "req_kwargs") for call in mock.calls]  # noqa: B009 - set by responses
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests reach 127.0.0.1 at most: resolving any other host fails loudly."""
+    resolve = socket.getaddrinfo
+
+    def local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost", b"127.0.0.1", b"localhost"):
+            raise socket.gaierror(f"unit tests must not reach the network (tried {host!r})")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
 
 
 @pytest.fixture(autouse=True)
