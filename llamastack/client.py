@@ -26,6 +26,7 @@ from llamastack.encoding import (
 )
 from llamastack.errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     ResponseDecodeError,
     error_message_from_body,
@@ -45,7 +46,7 @@ from llamastack.multipart import MultipartBody, ProgressCallback, file_part
 from llamastack.pagination import PagingError, iterate_items
 from llamastack.retry import RetryPolicy
 from llamastack.spec import RequestPlan, Spec, plan_for
-from llamastack.streaming import Stream
+from llamastack.streaming import Stream, stream_error
 
 __all__ = ["DEFAULT_BASE_URL", "ENVIRONMENTS", "LlamaStackClient", "WithResponse"]
 
@@ -232,6 +233,8 @@ class LlamaStackClient:
         def attempt() -> Stream[Any]:
             response = self._attempt(request, spec, timeout, stream=True)
             context = self._context(spec, request, response)
+            if response.headers.get("content-type", "").startswith("application/json"):
+                raise self._not_a_stream(response, context)
             events = Stream[Any](iter_body(response, context), decode_chunk, context,
                                  response.close)
             return _peeked(events)
@@ -418,6 +421,15 @@ class LlamaStackClient:
         return status_error(status, message, **{k: v for k, v in context.items()
                                                 if k != "status"})
 
+    def _not_a_stream(self, response: Response, context: dict[str, Any]) -> APIError:
+        """The server answered a stream request with one JSON document instead of events."""
+        payload = self._decode(_any_json, response, context)
+        if isinstance(payload, dict) and ("error" in payload or payload.get("type") == "error"):
+            return stream_error(payload, context)
+        return ResponseDecodeError("expected a text/event-stream answer, got one JSON document "
+                                   "(does this server stream this endpoint?)",
+                                   **{**context, "body": payload})
+
     def _decode(self, decode: Decoder, response: Response, context: dict[str, Any]) -> Any:
         content = read_body(response, context)
         try:
@@ -430,6 +442,10 @@ class LlamaStackClient:
         except DecodeError as exc:
             raise ResponseDecodeError(f"response does not fit {_type_name(context)}: {exc}",
                                       **{**context, "body": payload}) from exc
+
+
+def _any_json(payload: Any) -> Any:
+    return payload
 
 
 def _type_name(context: Mapping[str, Any]) -> str:
