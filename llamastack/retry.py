@@ -1,9 +1,9 @@
 """The retry policy: which failures are retried, how long to wait, driven by tenacity.
 
-Retried: connection errors and timeouts, 408, 409, 429 and every status >= 500 (unless the
-server says ``x-should-retry: false``). The wait is the server's ``retry-after-ms`` or
-``Retry-After`` (seconds or an HTTP date), capped, else exponential backoff with jitter:
-about 0.5 s, doubling, capped at 8 s. An error event inside a 200 stream is not retried.
+Retried: connection errors and timeouts, 408, 409, 429 and every status >= 500 except 501
+Not Implemented (unless the server says ``x-should-retry``). The wait is the server's
+``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), capped, else exponential
+backoff with jitter: about 0.5 s, doubling, capped at 8 s. An error event inside a 200 stream is not retried.
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from llamastack.errors import APIConnectionError, APIError
 from llamastack.log import logger
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable", "retry_after_seconds"]
+__all__ = ["FINAL_SERVER_STATUSES", "RETRYABLE_STATUSES", "RetryPolicy", "is_retryable",
+           "retry_after_seconds"]
 
 T = TypeVar("T")
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# 501 Not Implemented is permanent (RFC 9110, 15.6.2): llama-stack answers it for features a
+# provider lacks (non-streaming agent turns, eval job cancel); asking again only adds waits.
+FINAL_SERVER_STATUSES = frozenset({501})
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -38,7 +42,7 @@ def is_retryable(exc: BaseException) -> bool:
         return should == "true"
     # The HTTP status, not the error's: an error event inside a 200 stream is final.
     status = exc.response.status_code
-    return status in RETRYABLE_STATUSES or status >= 500
+    return status in RETRYABLE_STATUSES or (status >= 500 and status not in FINAL_SERVER_STATUSES)
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float] = time.time

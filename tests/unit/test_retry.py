@@ -37,7 +37,7 @@ def fail(mock: responses.RequestsMock, times: int, status: int = 503,
 # --- what is retried, how often -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [408, 409, 429, 500, 501, 502, 503, 504])
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
 def test_retryable_statuses_are_tried_three_times_by_default(
         status: int, mock: responses.RequestsMock, client: LlamaStackClient,
         sleeps: list[float]) -> None:
@@ -47,6 +47,18 @@ def test_retryable_statuses_are_tried_three_times_by_default(
     assert info.value.status == status
     assert len(mock.calls) == 3
     assert sleeps == [0.5, 1.0]
+
+
+def test_501_not_implemented_is_final_and_not_retried(
+        mock: responses.RequestsMock, client: LlamaStackClient, sleeps: list[float]) -> None:
+    # llama-stack answers 501 for what a provider lacks (a non-streaming agent turn, eval job
+    # cancel): the same request will never succeed, so it is raised at once.
+    fail(mock, 1, 501)
+    with pytest.raises(InternalServerError) as info:
+        client.call(ThingRetrieve(thing_id="t1"))
+    assert info.value.status == 501
+    assert len(mock.calls) == 1
+    assert sleeps == []
 
 
 def test_a_retry_that_succeeds_returns_the_data(mock: responses.RequestsMock,
