@@ -32,7 +32,7 @@ from typing import IO, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from llamastack._version import __version__
 from llamastack.client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, LlamaStackClient
-from llamastack.encoding import jsonable
+from llamastack.encoding import _fields_of, jsonable
 from llamastack.errors import (
     APIConnectionError,
     APIError,
@@ -42,6 +42,7 @@ from llamastack.errors import (
 from llamastack.spec import Spec, plan_for
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_CLIENT_ERROR",
     "EXIT_CONNECTION",
     "EXIT_DECODE",
@@ -66,6 +67,7 @@ EXIT_CLIENT_ERROR = 4  # the server answered 4xx
 EXIT_SERVER_ERROR = 5  # the server answered 5xx (or reported an error inside a stream)
 EXIT_DECODE = 6  # a 2xx answer that is not JSON or does not fit the declared type
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (`| head`), as shells report SIGPIPE
 
 EPILOG = f"""\
 environment (the same as the Python client's):
@@ -90,6 +92,7 @@ exit status:
   {EXIT_SERVER_ERROR}  the server answered 5xx, or reported an error inside a stream
   {EXIT_DECODE}  the answer could not be decoded (not JSON, or not the declared shape)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  {EXIT_BROKEN_PIPE}  the output was closed early (e.g. piped into head)
 """
 
 # --- names -------------------------------------------------------------------------------------
@@ -376,7 +379,8 @@ class _Command:
     messages_shortcut: bool
 
 
-_GLOBAL_DESTS = ("base_url", "api_key", "timeout", "max_retries", "output")
+# Flags of the command itself; a spec field of the same name becomes --NAME-field.
+_RESERVED_FLAGS = frozenset({"--help", "--stream", "--all", "--message"})
 _FIELD_PREFIX = "field:"
 
 
@@ -461,8 +465,11 @@ def _describe(spec_class: type) -> _Command:
             hints.get(field.name, Any))
         required = (field.default is dataclasses.MISSING
                     and field.default_factory is dataclasses.MISSING)
-        options.append(_Option(field.name, "--" + field.name.replace("_", "-"),
-                               _FIELD_PREFIX + field.name, field_type, required, location))
+        flag = "--" + field.name.replace("_", "-")
+        if flag in _RESERVED_FLAGS:  # the command line's own flags keep their meaning
+            flag += "-field"
+        options.append(_Option(field.name, flag, _FIELD_PREFIX + field.name, field_type,
+                               required, location))
     names = {option.name for option in options}
     paging = plan.paging
     paging_param = None if paging is None else getattr(
@@ -677,7 +684,24 @@ def _add_command(commands: Any, verb: str, command: _Command, selected: str | No
 
 
 def _plain(value: Any) -> Any:
-    """A decoded value as JSON data: what the server sent, unknown fields included."""
+    """A decoded value as JSON data: the declared fields in order (None left out), then the
+    fields the server sent beyond the declaration."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        extra: Any = None
+        for attr, wire in _fields_of(type(value)):
+            item = getattr(value, attr)
+            if attr == "model_extra":
+                extra = item
+            elif item is not None:
+                out[wire] = _plain(item)
+        if isinstance(extra, dict):
+            out.update((str(key), _plain(item)) for key, item in extra.items())
+        return out
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
     return jsonable(value)
 
 
@@ -752,8 +776,17 @@ def _format_table(value: Any) -> str:
 def _print_result(result: Any, output: str | None, out: IO[str]) -> None:
     if result is None:
         return  # e.g. a delete answered 204: nothing to show, the exit status says it worked
-    if isinstance(result, str):  # file contents and other text answers, as they are
+    if isinstance(result, str):  # text answers as they are
         out.write(result if result.endswith("\n") or not result else result + "\n")
+        return
+    if isinstance(result, (bytes, bytearray)):  # file contents, byte for byte
+        out.flush()
+        binary = getattr(out, "buffer", None)
+        if binary is None:
+            out.write(bytes(result).decode("utf-8", errors="replace"))
+        else:
+            binary.write(result)
+            binary.flush()
         return
     plain = _plain(result)
     out.write((_format_table(plain) if output == "table" else _dumps(plain)) + "\n")
@@ -1069,6 +1102,6 @@ def _quiet_broken_pipe() -> int:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-    return EXIT_FAILURE
+    return EXIT_BROKEN_PIPE
 
 

@@ -258,6 +258,18 @@ class GadgetRowList(Spec[dict[str, Any]]):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GadgetAwkwardCreate(Spec[dict[str, Any]]):
+    """Fields named like the command line's own flags."""
+
+    method: ClassVar[str] = "POST"
+    path: ClassVar[str] = "/v1/awkward"
+    all: bool | None = None
+    help: str | None = None
+    message: str | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class GadgetDelete(Spec[None]):
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/gadgets/{gadget_id}"
@@ -299,9 +311,17 @@ class GadgetManualContentRetrieve(Spec[str]):
     manual_id: str
 
 
-SPECS: list[type] = [GadgetCreate, GadgetList, GadgetRowList, GadgetDelete, GadgetChatCreate,
-                     GadgetTurnCreate,
-                     GadgetManualCreate, GadgetManualContentRetrieve]
+@dataclass(frozen=True, kw_only=True)
+class GadgetBlobRetrieve(Spec[bytes]):
+    method: ClassVar[str] = "GET"
+    path: ClassVar[str] = "/v1/gadget-blobs/{blob_id}"
+    blob_id: str
+
+
+SPECS: list[type] = [
+    GadgetAwkwardCreate, GadgetCreate, GadgetList, GadgetRowList, GadgetDelete, GadgetChatCreate,
+    GadgetTurnCreate, GadgetManualCreate, GadgetManualContentRetrieve, GadgetBlobRetrieve,
+]
 
 
 def gadget_call(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
@@ -878,6 +898,18 @@ def test_text_answers_print_as_they_are(server: MockServer,
     assert result.out == "line one\nline two\n"
 
 
+def test_file_content_is_written_byte_for_byte(server: MockServer) -> None:
+    content = bytes(range(256)) * 4
+    server.route("GET", "/v1/files/file-1/content",
+                 Reply(body=content, headers={"Content-Type": "application/octet-stream"}))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LLAMA_STACK")}
+    environment.update(LLAMA_STACK_BASE_URL=server.url, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "llamastack", "file-content", "retrieve",
+                           "--file-id", "file-1"], capture_output=True, env=environment, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == content
+
+
 def test_file_fields_take_a_path_and_missing_files_are_usage_errors(
         server: MockServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     server.route("POST", "/v1/gadget-manuals", Reply(body={"id": "m1", "name": "x"}))
@@ -893,6 +925,16 @@ def test_file_fields_take_a_path_and_missing_files_are_usage_errors(
                           "--purpose", "docs")
     assert missing.code == cli.EXIT_USAGE and "no such file" in missing.err
     assert len(server.seen) == 2
+
+
+def test_fields_named_like_the_command_s_flags_get_a_suffix(
+        server: MockServer, capsys: pytest.CaptureFixture[str]) -> None:
+    server.route("POST", "/v1/awkward", Reply(body={}))
+    result = gadget_call(capsys, "--timeout", "30", "gadget-awkwards", "create", "--all-field",
+                         "--help-field", "h", "--message-field", "m", "--timeout", "2.5")
+    assert result.code == 0, result.err
+    # --timeout after the command is the spec's field; before it, the client's option.
+    assert server.only().json() == {"all": True, "help": "h", "message": "m", "timeout": 2.5}
 
 
 def test_bad_client_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
