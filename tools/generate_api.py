@@ -12,7 +12,8 @@ would (line length 110) and is deterministic; ``tests/unit/test_generated_code.p
 the checked-in files differ from it.
 
 Deliberate deviations from the documents live in the tables below (``ERRATA`` for decoding
-leniency, ``RENAMES``/``SHARED_WITH_0_7`` for names); specs/README.md lists each with its reason.
+leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes, ``RENAMES``/``SHARED_WITH_0_7`` for
+names); specs/README.md lists each with its reason.
 """
 
 from __future__ import annotations
@@ -227,7 +228,6 @@ ERRATA_NULLABLE = {
     ("ListOpenAIFileResponse", "first_id"), ("ListOpenAIFileResponse", "last_id"),
     ("ListOpenAIResponseObject", "first_id"), ("ListOpenAIResponseObject", "last_id"),
     ("ListOpenAIChatCompletionResponse", "first_id"), ("ListOpenAIChatCompletionResponse", "last_id"),
-    ("ListOpenAIResponseInputItem", "first_id"), ("ListOpenAIResponseInputItem", "last_id"),
     ("ConversationItemList", "first_id"), ("ConversationItemList", "last_id"),
     ("VectorStoreListFilesResponse", "first_id"), ("VectorStoreListFilesResponse", "last_id"),
     ("VectorStoreFilesListInBatchResponse", "first_id"), ("VectorStoreFilesListInBatchResponse", "last_id"),
@@ -235,6 +235,39 @@ ERRATA_NULLABLE = {
     ("OpenAICompletionChoice", "finish_reason"),
     # The model is shared with 0.2 agent configs, where temperature is optional.
     ("TopPSamplingStrategy", "temperature"),
+}
+# Schemas added to the documents, and properties whose schema is replaced, where the server sends
+# another shape (specs/README.md, "Errata"). load_documents applies them, so the generator and the
+# contract test both read the corrected documents.
+_DELTA_TOOL_CALL = "#/components/schemas/OpenAIChoiceDeltaToolCall"
+_DELTA_TOOL_CALL_FUNCTION = "#/components/schemas/OpenAIChoiceDeltaToolCallFunction"
+ERRATA_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
+    # A streamed tool call comes in pieces: the first delta has the id and the name, later ones
+    # only more arguments, with "id": null, "type": null and "function": {"name": null} (0.7.3,
+    # observed). The document reuses the complete ChatCompletionMessageToolCall for deltas.
+    ("0.7", "OpenAIChoiceDeltaToolCall"): {
+        "description": "A piece of a tool call in a streamed chat completion delta.",
+        "type": "object",
+        "properties": {
+            "index": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+            "id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "type": {"anyOf": [{"type": "string", "enum": ["function"]}, {"type": "null"}]},
+            "function": {"anyOf": [{"$ref": _DELTA_TOOL_CALL_FUNCTION}, {"type": "null"}]},
+        },
+    },
+    ("0.7", "OpenAIChoiceDeltaToolCallFunction"): {
+        "description": "A piece of a function call in a streamed chat completion delta.",
+        "type": "object",
+        "properties": {
+            "name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "arguments": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        },
+    },
+}
+ERRATA_PROPERTIES: dict[tuple[str, str, str], dict[str, Any]] = {
+    ("0.7", "OpenAIChoiceDelta", "tool_calls"): {
+        "anyOf": [{"type": "array", "items": {"$ref": _DELTA_TOOL_CALL}}, {"type": "null"}],
+    },
 }
 # Spec name -> response type written out, where the document's type is wrong on the wire.
 RESPONSE_OVERRIDES = {
@@ -969,14 +1002,31 @@ def split_top(text: str) -> list[str]:
 # --- building everything -------------------------------------------------------------------------
 
 
-def load_documents(specs: Path = SPECS) -> dict[str, Any]:
-    """The pinned documents by server line (libyaml's loader when present: 10x faster)."""
+def load_documents(specs: Path = SPECS, *, errata: bool = True) -> dict[str, Any]:
+    """The pinned documents by server line (libyaml's loader when present: 10x faster), with
+    ERRATA_SCHEMAS and ERRATA_PROPERTIES applied unless ``errata`` is false."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out = {}
     for line, name in DOCUMENTS.items():
         with open(specs / name, encoding="utf-8") as handle:
             out[line] = yaml.load(handle, Loader=loader)
+    if errata:
+        apply_errata(out)
     return out
+
+
+def apply_errata(documents: dict[str, Any]) -> None:
+    for (line, name), schema in ERRATA_SCHEMAS.items():
+        schemas = documents[line]["components"]["schemas"]
+        if name in schemas:
+            raise GeneratorError(f"ERRATA_SCHEMAS: the {line} document already has {name}")
+        schemas[name] = {"title": name, **copy.deepcopy(schema)}
+    for (line, name, prop), replacement in ERRATA_PROPERTIES.items():
+        properties = documents[line]["components"]["schemas"][name]["properties"]
+        if prop not in properties:
+            raise GeneratorError(f"ERRATA_PROPERTIES: {line} {name} has no property {prop!r}")
+        described = {"description": properties[prop]["description"]} if "description" in properties[prop] else {}
+        properties[prop] = {**copy.deepcopy(replacement), **described}
 
 
 def build(documents: dict[str, Any]) -> Builder:

@@ -329,6 +329,12 @@ def accepts_none(tp: Any) -> bool:
     return tp is Any or (get_origin(tp) in (Union, types.UnionType) and NONE_TYPE in get_args(tp))
 
 
+def test_errata_name_real_properties() -> None:
+    schemas = [document["components"]["schemas"] for document in documents().values()]
+    for schema, prop in generator().ERRATA_NULLABLE:
+        assert any(prop in (s.get(schema, {}).get("properties") or {}) for s in schemas), (schema, prop)
+
+
 # --- everything builds ----------------------------------------------------------------------------
 
 
