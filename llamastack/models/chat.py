@@ -31,6 +31,8 @@ __all__ = [
     "OpenAIChatCompletionUsagePromptTokensDetails",
     "OpenAIChoice",
     "OpenAIChoiceDelta",
+    "OpenAIChoiceDeltaToolCall",
+    "OpenAIChoiceDeltaToolCallFunction",
     "OpenAIChoiceLogprobs",
     "OpenAIChunkChoice",
     "OpenAICompletionWithInputMessages",
@@ -274,13 +276,31 @@ class OpenAIChatCompletion(Model):
 
 
 @dataclass(kw_only=True)
+class OpenAIChoiceDeltaToolCallFunction(Model):
+    """A piece of a function call in a streamed chat completion delta."""
+
+    name: Optional[str] = None
+    arguments: Optional[str] = None
+
+
+@dataclass(kw_only=True)
+class OpenAIChoiceDeltaToolCall(Model):
+    """A piece of a tool call in a streamed chat completion delta."""
+
+    index: Optional[int] = None
+    id: Optional[str] = None
+    type: Optional[Literal["function"]] = None
+    function: Optional[OpenAIChoiceDeltaToolCallFunction] = None
+
+
+@dataclass(kw_only=True)
 class OpenAIChoiceDelta(Model):
     """A delta from an OpenAI-compatible chat completion streaming response."""
 
     content: Optional[str] = None
     refusal: Optional[str] = None
     role: Optional[Literal["developer", "system", "user", "assistant", "tool"]] = None
-    tool_calls: Optional[list[ChatCompletionMessageToolCall]] = None
+    tool_calls: Optional[list[OpenAIChoiceDeltaToolCall]] = None
     reasoning_content: Optional[str] = None
 
 
