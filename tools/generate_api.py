@@ -275,6 +275,15 @@ RESPONSE_OVERRIDES = {
     "BenchmarkRegister": "None",  # documented 204; 0.7.3 answers 200 with the body null
     "FileContentRetrieve": "bytes",  # documented as a JSON string; the server sends the raw file
 }
+# 0.7 operations that the 0.2 document declares with the same request and response shapes (the
+# contract test checks each against both documents): these specs serve both lines.
+ALSO_SERVED_BY_0_2 = {
+    "HealthRetrieve", "VersionRetrieve", "ProviderList", "ProviderRetrieve", "PromptList", "PromptCreate",
+    "PromptRetrieve", "PromptDelete", "PromptVersionList", "ScoringFunctionRegister",
+    "ScoringFunctionUnregister", "ScoringScore", "ShieldList", "ShieldRegister", "ShieldRetrieve",
+    "ShieldUnregister", "BenchmarkList", "BenchmarkRegister", "BenchmarkRetrieve", "BenchmarkUnregister",
+    "EvalRowsEvaluate", "EvalJobRun", "EvalJobRetrieve", "EvalJobCancel", "EvalJobResultRetrieve",
+}
 # Specs whose operation the server only serves streamed (0.2.24 raises NotImplementedError otherwise).
 STREAM_ONLY = {"TurnCreate", "TurnResume"}
 
@@ -1025,7 +1034,8 @@ def apply_errata(documents: dict[str, Any]) -> None:
         properties = documents[line]["components"]["schemas"][name]["properties"]
         if prop not in properties:
             raise GeneratorError(f"ERRATA_PROPERTIES: {line} {name} has no property {prop!r}")
-        described = {"description": properties[prop]["description"]} if "description" in properties[prop] else {}
+        original = properties[prop]
+        described = {"description": original["description"]} if "description" in original else {}
         properties[prop] = {**copy.deepcopy(replacement), **described}
 
 
@@ -1376,7 +1386,9 @@ def endpoint_module(builder: Builder, group: str) -> str:
             body.append("    stream_only: ClassVar[bool] = True")
         if spec.paging:
             body.append(f"    paging: ClassVar[Paging | None] = {spec.paging}")
-        if spec.line != "0.7":
+        if spec.name in ALSO_SERVED_BY_0_2:
+            body.append('    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")')
+        elif spec.line != "0.7":
             body.append(f'    server_lines: ClassVar[tuple[str, ...]] = ("{spec.line}",)')
         if spec.fields:
             body.append("")

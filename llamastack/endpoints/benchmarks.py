@@ -26,6 +26,7 @@ class BenchmarkList(Spec[ListBenchmarksResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +35,7 @@ class BenchmarkRegister(Spec[None]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     benchmark_id: str
     dataset_id: str
@@ -49,6 +51,7 @@ class BenchmarkRetrieve(Spec[Benchmark]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     benchmark_id: str
 
@@ -59,5 +62,6 @@ class BenchmarkUnregister(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     benchmark_id: str

@@ -25,6 +25,7 @@ class HealthRetrieve(Spec[HealthInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/health"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,3 +44,4 @@ class VersionRetrieve(Spec[VersionInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/version"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")

@@ -29,6 +29,7 @@ class PromptList(Spec[ListPromptsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/prompts"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +38,7 @@ class PromptCreate(Spec[Prompt]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/prompts"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     prompt: str
     variables: Optional[list[str]] = None
@@ -48,6 +50,7 @@ class PromptRetrieve(Spec[Prompt]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     prompt_id: str
     version: Optional[int] = None
@@ -73,6 +76,7 @@ class PromptDelete(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     prompt_id: str
 
@@ -94,5 +98,6 @@ class PromptVersionList(Spec[ListPromptsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}/versions"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     prompt_id: str

@@ -24,6 +24,7 @@ class ProviderList(Spec[ListProvidersResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/providers"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,5 +33,6 @@ class ProviderRetrieve(Spec[ProviderInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/providers/{provider_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     provider_id: str

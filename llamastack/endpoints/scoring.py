@@ -25,6 +25,7 @@ class ScoringScore(Spec[ScoreResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/scoring/score"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     input_rows: list[dict[str, Any]]
     scoring_functions: dict[str, Optional[Union[ScoringFnParams, dict[str, Any]]]]

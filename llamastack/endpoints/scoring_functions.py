@@ -35,6 +35,7 @@ class ScoringFunctionRegister(Spec[None]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/scoring-functions"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     scoring_fn_id: str
     description: str
@@ -60,5 +61,6 @@ class ScoringFunctionUnregister(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/scoring-functions/{scoring_fn_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     scoring_fn_id: str

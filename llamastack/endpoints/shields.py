@@ -26,6 +26,7 @@ class ShieldList(Spec[ListShieldsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/shields"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +35,7 @@ class ShieldRegister(Spec[Shield]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/shields"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     shield_id: str
     provider_shield_id: Optional[str] = None
@@ -47,6 +49,7 @@ class ShieldRetrieve(Spec[Shield]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/shields/{identifier}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     identifier: str
 
@@ -57,5 +60,6 @@ class ShieldUnregister(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/shields/{identifier}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
 
     identifier: str
