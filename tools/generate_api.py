@@ -979,7 +979,10 @@ def render(builder: Builder, t: T, request: bool = False) -> str:
             return f"Union[{t.name}, dict[str, Any]]"
         return t.name
     if t.kind == "list":
-        return f"list[{render(builder, t.args[0], request)}]"
+        # A request takes any sequence of models (list is invariant: list[UserMessage] is no
+        # list[UserMessage | dict]); lists of plain values stay lists, so a str is no list[str].
+        models = request and t.args[0].kind in ("ref", "union", "optional")
+        return f"{'Sequence' if models else 'list'}[{render(builder, t.args[0], request)}]"
     if t.kind == "dict":
         return f"dict[str, {render(builder, t.args[0], request)}]"
     if t.kind == "optional":
@@ -1417,7 +1420,10 @@ def endpoint_module(builder: Builder, group: str) -> str:
         imports["llamastack.multipart"] = {"FileInput"}
     lines = header(f"Endpoints of the {GROUP_TITLES[group]} API.", sources({s.line for s in specs}))
     lines += ["from __future__ import annotations", ""]
-    lines += first_party_imports({"dataclasses": {"dataclass"}, "typing": typing_used(text) | {"ClassVar"}})
+    stdlib = {"dataclasses": {"dataclass"}, "typing": typing_used(text) | {"ClassVar"}}
+    if re.search(r"\bSequence\[", text):
+        stdlib["collections.abc"] = {"Sequence"}
+    lines += first_party_imports(stdlib)
     lines.append("")
     lines += first_party_imports(imports)
     lines.append("")

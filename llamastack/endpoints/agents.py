@@ -6,6 +6,7 @@ file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
@@ -152,10 +153,10 @@ class TurnCreate(Spec[Turn]):
 
     agent_id: str
     session_id: str
-    messages: list[Union[TurnMessage, dict[str, Any]]]
+    messages: Sequence[Union[TurnMessage, dict[str, Any]]]
     stream: Optional[bool] = None
-    documents: Optional[list[Union[Document, dict[str, Any]]]] = None
-    toolgroups: Optional[list[Union[str, AgentToolGroupWithArgs, dict[str, Any]]]] = None
+    documents: Optional[Sequence[Union[Document, dict[str, Any]]]] = None
+    toolgroups: Optional[Sequence[Union[str, AgentToolGroupWithArgs, dict[str, Any]]]] = None
     tool_config: Optional[Union[ToolConfig, dict[str, Any]]] = None
 
 
@@ -185,7 +186,7 @@ class TurnResume(Spec[Turn]):
     agent_id: str
     session_id: str
     turn_id: str
-    tool_responses: list[Union[ToolResponse, dict[str, Any]]]
+    tool_responses: Sequence[Union[ToolResponse, dict[str, Any]]]
     stream: Optional[bool] = None
 
 

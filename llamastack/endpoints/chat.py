@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Optional, Union
 
@@ -51,7 +52,7 @@ class ChatCompletionCreate(Spec[OpenAIChatCompletion]):
     stream_chunk: ClassVar[Any] = OpenAIChatCompletionChunk
 
     model: str
-    messages: list[Union[OpenAIMessageParam, dict[str, Any]]]
+    messages: Sequence[Union[OpenAIMessageParam, dict[str, Any]]]
     frequency_penalty: Optional[float] = None
     function_call: Optional[Union[str, dict[str, Any]]] = None
     functions: Optional[list[dict[str, Any]]] = None

@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
@@ -26,7 +27,7 @@ class CompletionCreate(Spec[OpenAICompletion]):
     stream_chunk: ClassVar[Any] = OpenAICompletion
 
     model: str
-    prompt: Union[str, list[Union[str, int, list[int]]]]
+    prompt: Union[str, Sequence[Union[str, int, list[int]]]]
     best_of: Optional[int] = None
     echo: Optional[bool] = None
     frequency_penalty: Optional[float] = None

@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Optional, Union
 
@@ -38,7 +39,7 @@ class ConversationCreate(Spec[Conversation]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/conversations"
 
-    items: Optional[list[Union[ConversationItem, dict[str, Any]]]] = None
+    items: Optional[Sequence[Union[ConversationItem, dict[str, Any]]]] = None
     metadata: Optional[dict[str, str]] = None
 
 
@@ -83,7 +84,7 @@ class ConversationItemList(Spec[ConversationItemListResponse]):
 
     conversation_id: str
     after: Optional[str] = None
-    include: Optional[list[ConversationItemInclude]] = None
+    include: Optional[Sequence[ConversationItemInclude]] = None
     limit: Optional[int] = None
     order: Optional[Literal["asc", "desc"]] = None
 
@@ -96,7 +97,7 @@ class ConversationItemCreate(Spec[ConversationItemListResponse]):
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items"
 
     conversation_id: str
-    items: list[Union[ConversationItem, dict[str, Any]]]
+    items: Sequence[Union[ConversationItem, dict[str, Any]]]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal, Optional, Union
 
@@ -25,7 +26,7 @@ class EmbeddingCreate(Spec[OpenAIEmbeddingsResponse]):
     path: ClassVar[str] = "/v1/embeddings"
 
     model: str
-    input: Union[str, list[Union[str, int, list[int]]]]
+    input: Union[str, Sequence[Union[str, int, list[int]]]]
     encoding_format: Optional[Literal["float", "base64"]] = None
     dimensions: Optional[int] = None
     user: Optional[str] = None

@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
@@ -26,5 +27,5 @@ class RerankCreate(Spec[RerankResponse]):
 
     model: str
     query: Union[str, RerankQueryPart, dict[str, Any]]
-    items: list[Union[str, RerankQueryPart, dict[str, Any]]]
+    items: Sequence[Union[str, RerankQueryPart, dict[str, Any]]]
     max_num_results: Optional[int] = None

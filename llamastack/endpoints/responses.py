@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
@@ -63,7 +64,7 @@ class ResponseCreate(Spec[OpenAIResponseObject]):
     path: ClassVar[str] = "/v1/responses"
     stream_chunk: ClassVar[Any] = OpenAIResponseObjectStream
 
-    input: Union[str, list[Union[ConversationItem, dict[str, Any]]]]
+    input: Union[str, Sequence[Union[ConversationItem, dict[str, Any]]]]
     model: str
     background: Optional[bool] = None
     prompt: Optional[Union[OpenAIResponsePrompt, dict[str, Any]]] = None
@@ -81,10 +82,10 @@ class ResponseCreate(Spec[OpenAIResponseObject]):
     tool_choice: Optional[
         Union[OpenAIResponseInputToolChoiceMode, OpenAIResponseInputToolChoiceObject, dict[str, Any]]
     ] = None
-    tools: Optional[list[Union[OpenAIResponseInputTool, dict[str, Any]]]] = None
-    include: Optional[list[ResponseItemInclude]] = None
+    tools: Optional[Sequence[Union[OpenAIResponseInputTool, dict[str, Any]]]] = None
+    include: Optional[Sequence[ResponseItemInclude]] = None
     max_infer_iters: Optional[int] = None
-    guardrails: Optional[list[Union[str, ResponseGuardrailSpec, dict[str, Any]]]] = None
+    guardrails: Optional[Sequence[Union[str, ResponseGuardrailSpec, dict[str, Any]]]] = None
     max_tool_calls: Optional[int] = None
     max_output_tokens: Optional[int] = None
     reasoning: Optional[Union[OpenAIResponseReasoning, dict[str, Any]]] = None
@@ -128,7 +129,7 @@ class ResponseInputItemList(Spec[ListOpenAIResponseInputItem]):
     response_id: str
     after: Optional[str] = None
     before: Optional[str] = None
-    include: Optional[list[ResponseItemInclude]] = None
+    include: Optional[Sequence[ResponseItemInclude]] = None
     limit: Optional[int] = None
     order: Optional[Order] = None
 

@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Union
 
@@ -26,4 +27,4 @@ class ShieldRun(Spec[RunShieldResponse]):
     path: ClassVar[str] = "/v1/safety/run-shield"
 
     shield_id: str
-    messages: list[Union[OpenAIMessageParam, dict[str, Any]]]
+    messages: Sequence[Union[OpenAIMessageParam, dict[str, Any]]]

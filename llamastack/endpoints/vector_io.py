@@ -6,6 +6,7 @@ this file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
@@ -27,7 +28,7 @@ class VectorIOInsert(Spec[None]):
     path: ClassVar[str] = "/v1/vector-io/insert"
 
     vector_store_id: str
-    chunks: list[Union[EmbeddedChunk, dict[str, Any]]]
+    chunks: Sequence[Union[EmbeddedChunk, dict[str, Any]]]
     ttl_seconds: Optional[int] = None
 
 
@@ -40,6 +41,6 @@ class VectorIOQuery(Spec[QueryChunksResponse]):
 
     vector_store_id: str
     query: Union[
-        str, InterleavedContentItem, dict[str, Any], list[Union[InterleavedContentItem, dict[str, Any]]]
+        str, InterleavedContentItem, dict[str, Any], Sequence[Union[InterleavedContentItem, dict[str, Any]]]
     ]
     params: Optional[dict[str, Any]] = None

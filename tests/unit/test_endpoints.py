@@ -21,6 +21,7 @@ from responses import matchers
 import llamastack.endpoints as endpoints
 from llamastack import APIStatusError, LlamaStackClient, Model, NotFoundError, UnknownVariant
 from llamastack.decoding import decoder_for
+from llamastack.encoding import build_request
 from llamastack.models import (
     OpenAIChatCompletionContentPartTextParam,
     OpenAIResponseObject,
@@ -287,3 +288,15 @@ def test_content_is_a_string_one_item_or_a_list_decoded_by_tag() -> None:
 
 def test_fixtures_folder_is_where_the_data_lives() -> None:
     assert (FIXTURES / "endpoints").is_dir() and isinstance(FIXTURES, Path)
+
+
+def test_request_sequences_of_models_type_check_and_encode() -> None:
+    # list is invariant: a list[OpenAIUserMessageParam] variable must still be accepted where a
+    # sequence of messages-or-dicts is declared (mypy checks this file), and tuples encode too.
+    messages = [OpenAIUserMessageParam(content="hi")]
+    as_list = endpoints.ChatCompletionCreate(model="m", messages=messages)
+    as_tuple = endpoints.ChatCompletionCreate(model="m", messages=tuple(messages))
+    plan = plan_for(endpoints.ChatCompletionCreate)
+    bodies = [build_request(plan, spec, base_url=BASE, headers={}).body for spec in (as_list, as_tuple)]
+    assert bodies[0] == bodies[1]
+    assert json.loads(bodies[0]) == {"model": "m", "messages": [{"role": "user", "content": "hi"}]}  # type: ignore[arg-type]
