@@ -437,16 +437,11 @@ class Builder:
         self.documents = documents
         self.defs: dict[str, Definition] = {}
         self.by_schema: dict[tuple[str, str], str] = {}  # (line, schema name) -> definition name
-        self.by_structure: dict[tuple[str, str], str] = {}  # (line, fingerprint) -> model name
+        self.by_structure: dict[tuple[str, str], str] = {}  # (line, fingerprint + title) -> inline model
         self.tagged_by_arms: dict[tuple[str, frozenset[str]], str] = {}
-        self.in_progress: set[tuple[str, str]] = set()
         self.specs: list[SpecDef] = []
         self._named_unions: dict[str, dict[tuple[str, frozenset[str]], str]] = {}
         self.tag_values: dict[tuple[str, str], set[str]] = {}  # (model, tag) -> values
-        for line, document in documents.items():
-            for name, schema in document["components"]["schemas"].items():
-                if schema_kind(schema) == "model" and not name.endswith(("-Input", "-Output")):
-                    self.by_structure.setdefault((line, structure(schema)), "")
 
     # schemas ------------------------------------------------------------------------------------
 
@@ -515,9 +510,6 @@ class Builder:
     def build_model(self, line: str, name: str, schema: dict[str, Any], doc: str) -> None:
         definition = Definition(name, "model", line, doc)
         self.defs[name] = definition
-        fp = structure(schema)
-        if self.by_structure.get((line, fp)) == "":
-            self.by_structure[(line, fp)] = name
         required = set(schema.get("required", []))
         schema_name = next((s for (ln, s), n in self.by_schema.items() if n == name and ln == line), name)
         taken: set[str] = set()
