@@ -11,9 +11,10 @@ every object arm carries its own constant tag). The output is formatted as ``ruf
 would (line length 110) and is deterministic; ``tests/unit/test_generated_code.py`` fails when
 the checked-in files differ from it.
 
-Deliberate deviations from the documents live in the tables below (``ERRATA`` for decoding
-leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes, ``RENAMES``/``SHARED_WITH_0_7`` for
-names); specs/README.md lists each with its reason.
+Deliberate deviations from the documents live in the tables below (``ERRATA_NULLABLE`` and
+``RESPONSE_OVERRIDES`` for decoding leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes,
+``RENAMES``/``SHARED_WITH_0_7``/``INLINE_NAMES`` for names); specs/README.md lists each with its
+reason. Adding an operation of a pinned document is one row in ``OPERATIONS`` and a rerun.
 """
 
 from __future__ import annotations
