@@ -1,0 +1,42 @@
+"""Helpers shared by the integration test modules (no fixtures: those live in conftest.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from llamastack.errors import APIStatusError
+
+__all__ = ["eventually"]
+
+T = TypeVar("T")
+
+
+def eventually(
+    fetch: Callable[[], T],
+    until: Callable[[T], bool] = lambda _: True,
+    *,
+    retry_on: tuple[type[APIStatusError], ...] = (),
+    timeout: float = 5.0,
+    interval: float = 0.02,
+) -> T:
+    """``fetch()`` again until ``until(result)`` holds, for what the server does in the
+    background (stored chat completions, file batches, background responses).
+
+    An error in ``retry_on`` counts as "not yet"; after ``timeout`` seconds the last error is
+    raised, or an AssertionError showing the last result.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = fetch()
+        except retry_on:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if until(result):
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still not there after {timeout} s: {result!r}")
+        time.sleep(interval)
