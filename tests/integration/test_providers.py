@@ -1,0 +1,56 @@
+"""Providers: what the real servers run, with their (redacted) config and health."""
+
+from __future__ import annotations
+
+import pytest
+
+from llamastack import BadRequestError, LlamaStackClient
+from llamastack.endpoints import ProviderList, ProviderRetrieve
+from tests.integration.servers import manage
+
+# (api, provider_id, provider_type) of the 0.7 run config (tests/integration/servers/manage.py).
+PROVIDERS_07 = {
+    ("inference", "fake-openai", "remote::openai"),
+    ("vector_io", "faiss", "inline::faiss"),
+    ("files", "localfs", "inline::localfs"),
+    ("file_processors", "pypdf", "inline::pypdf"),
+    ("safety", "llama-guard", "inline::llama-guard"),
+    ("responses", "builtin", "inline::builtin"),
+    ("eval", "builtin", "inline::builtin"),
+    ("datasetio", "localfs", "inline::localfs"),
+    ("scoring", "basic", "inline::basic"),
+    ("scoring", "llm-as-judge", "inline::llm-as-judge"),
+    ("tool_runtime", "file-search", "inline::file-search"),
+    ("batches", "reference", "inline::reference"),
+}
+NOT_IMPLEMENTED = {"status": "Not Implemented",
+                   "message": "Provider does not implement health check"}
+
+
+def test_list_every_configured_provider(client: LlamaStackClient) -> None:
+    providers = client.call(ProviderList()).data
+    assert {(p.api, p.provider_id, p.provider_type) for p in providers} == PROVIDERS_07
+    assert all(p.health == NOT_IMPLEMENTED for p in providers)
+
+
+def test_retrieve_one_with_its_secret_redacted(client: LlamaStackClient, servers: manage.State) -> None:
+    provider = client.call(ProviderRetrieve(provider_id="fake-openai"))
+    assert (provider.api, provider.provider_type) == ("inference", "remote::openai")
+    # The fake backend's URL, and the api key masked by the server.
+    assert provider.config == {"base_url": servers["fake"]["base_url"], "api_key": "********"}
+    assert provider.health == NOT_IMPLEMENTED
+
+
+def test_unknown_provider_is_a_400(client: LlamaStackClient) -> None:
+    with pytest.raises(BadRequestError) as info:
+        client.call(ProviderRetrieve(provider_id="no-such-provider"))
+    assert info.value.body == {"error": {"message": "Provider no-such-provider not found"}}
+
+
+def test_the_02_server_lists_its_agents_stack(client_02: LlamaStackClient) -> None:
+    providers = {p.provider_id: p for p in client_02.call(ProviderList()).data}
+    assert providers["fake-vllm"].provider_type == "remote::vllm"
+    assert providers["fake-vllm"].health == {"status": "OK"}  # 0.2's vllm checks GET /health
+    assert (providers["meta-reference"].api, providers["meta-reference"].provider_type) == (
+        "agents", "inline::meta-reference")
+    assert client_02.call(ProviderRetrieve(provider_id="faiss")).api == "vector_io"
