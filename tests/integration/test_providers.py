@@ -37,7 +37,9 @@ def test_retrieve_one_with_its_secret_redacted(client: LlamaStackClient, servers
     provider = client.call(ProviderRetrieve(provider_id="fake-openai"))
     assert (provider.api, provider.provider_type) == ("inference", "remote::openai")
     # The fake backend's URL, and the api key masked by the server.
-    assert provider.config == {"base_url": servers["fake"]["base_url"], "api_key": "********"}
+    fake = servers["fake"]
+    assert fake is not None
+    assert provider.config == {"base_url": fake["base_url"], "api_key": "********"}
     assert provider.health == NOT_IMPLEMENTED
 
 
