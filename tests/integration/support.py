@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from llamastack.errors import APIStatusError
 
-__all__ = ["eventually"]
+__all__ = ["eventually", "start_of_a_new_second"]
 
 T = TypeVar("T")
 
@@ -40,3 +41,15 @@ def eventually(
             if time.monotonic() > deadline:
                 raise AssertionError(f"still not there after {timeout} s: {result!r}")
         time.sleep(interval)
+
+
+def start_of_a_new_second() -> None:
+    """Sleep until the wall clock enters a new second (< 1 s).
+
+    The 0.7.3 list cursors of files, chat completions and responses are a ``created_at`` in
+    whole seconds: a page ends at an item, and the next page starts after that item's *second*,
+    so items created in the same second as the cursor item are skipped. Tests that page through
+    items they made create them in distinct seconds (servers on 127.0.0.1 share this clock).
+    """
+    now = time.time()
+    time.sleep(math.floor(now) + 1 - now + 0.01)
