@@ -442,6 +442,8 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
         if not _accepts_none(fld.tp):
             lines.append("        else:")
             lines.append(f"            {var} = dec{i}({var})")
+    if not plan:
+        lines.append("        pass")  # only a catch-all (UnknownVariant) or no fields at all
     lines += [
         "    except DecodeError as exc:",
         "        raise exc.within(f) from None",

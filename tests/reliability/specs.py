@@ -11,6 +11,7 @@ from llamastack import Model, Spec, TaggedUnion, file_field, header_field, query
 __all__ = [
     "Echo",
     "EchoRetrieve",
+    "Empty",
     "FileInfo",
     "FileUpload",
     "Item",
@@ -25,6 +26,7 @@ __all__ = [
     "ThingRetrieve",
     "ThingStream",
     "ThingTraced",
+    "Tree",
 ]
 
 
@@ -79,6 +81,20 @@ class ItemList(Model):
 class FileInfo(Model):
     id: str
     bytes: int
+
+
+@dataclass(kw_only=True)
+class Tree(Model):
+    """A recursive model (the generated ones have a few: nested schemas, filters)."""
+
+    name: str
+    children: list[Tree] = field(default_factory=list)
+    attributes: dict[str, Tree] | None = None
+
+
+@dataclass(kw_only=True)
+class Empty(Model):
+    """No declared fields at all: everything lands in model_extra."""
 
 
 @dataclass(kw_only=True)
