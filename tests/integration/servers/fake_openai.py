@@ -7,7 +7,8 @@ integration tests can assert on exact text. The exact answers are listed in READ
     python tests/integration/servers/fake_openai.py --port 0 --port-file /tmp/fake.port
 
 Endpoints: ``GET /v1/models``, ``GET /health``, ``GET /v1/health``,
-``POST /v1/chat/completions``, ``POST /v1/completions``, ``POST /v1/embeddings``.
+``POST /v1/chat/completions``, ``POST /v1/completions``, ``POST /v1/embeddings``, and a
+minimal MCP server (streamable HTTP, JSON answers, no session) at ``POST /mcp``.
 """
 
 from __future__ import annotations
@@ -334,6 +335,57 @@ def embeddings_response(body: JSON) -> JSON:
     }
 
 
+# ----------------------------------------------------------------------------- MCP
+
+# The 0.7 server registers this as its connector "fake-mcp" (manage.py).
+MCP_SERVER_INFO = {"name": "fake-mcp", "version": "1.0.0"}
+MCP_INSTRUCTIONS = "Deterministic tools for the llamastack integration tests."
+MCP_PROTOCOL_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
+MCP_TOOLS = [
+    {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+    {
+        "name": "add",
+        "description": "Add two integers",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+        },
+    },
+]
+
+
+def mcp_result(method: str, params: JSON) -> JSON | None:
+    """The JSON-RPC ``result`` for an MCP request, or None for an unknown method."""
+    if method == "initialize":
+        asked = params.get("protocolVersion")
+        version = asked if asked in MCP_PROTOCOL_VERSIONS else MCP_PROTOCOL_VERSIONS[-1]
+        return {
+            "protocolVersion": version,
+            "capabilities": {"tools": {"listChanged": False}},
+            "serverInfo": MCP_SERVER_INFO,
+            "instructions": MCP_INSTRUCTIONS,
+        }
+    if method == "ping":
+        return {}
+    if method == "tools/list":
+        return {"tools": MCP_TOOLS}
+    if method == "tools/call":
+        name, args = params.get("name"), params.get("arguments") or {}
+        if name == "add":
+            text = str(int(args.get("a", 0)) + int(args.get("b", 0)))
+        elif name == "get_weather":
+            text = f"Sunny in {args.get('city', '?')}"
+        else:
+            return {"content": [{"type": "text", "text": f"unknown tool {name}"}], "isError": True}
+        return {"content": [{"type": "text", "text": text}], "isError": False}
+    return None
+
+
 def error_body(message: str, kind: str = "invalid_request_error", code: str | None = None) -> JSON:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
@@ -424,6 +476,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json(200, match[0])
             else:
                 self._send_json(404, error_body(f"model {wanted} not found", code="model_not_found"))
+        elif path == "/mcp":  # no server-initiated stream (the MCP spec allows 405 here)
+            self._send_json(405, error_body("no SSE stream; POST JSON-RPC messages"))
         else:
             self._send_json(404, error_body(f"unknown route GET {path}"))
 
@@ -437,6 +491,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if not isinstance(body, dict):
             self._send_json(400, error_body("request body must be a JSON object"))
+            return
+        if path == "/mcp":
+            self._mcp(body)
             return
         self.server.record({"method": "POST", "path": path, "body": body})
         routes = {
@@ -457,6 +514,23 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, embeddings_response(body))
         else:
             self._send_json(404, error_body(f"unknown route POST {path}"))
+
+    def _mcp(self, message: JSON) -> None:
+        # The journal also records the Authorization header llama-stack forwards.
+        self.server.record({"method": "POST", "path": "/mcp", "body": message,
+                            "authorization": self.headers.get("Authorization")})
+        if "id" not in message:  # a notification (e.g. notifications/initialized)
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        result = mcp_result(str(message.get("method")), message.get("params") or {})
+        if result is None:
+            reply = {"jsonrpc": "2.0", "id": message["id"],
+                     "error": {"code": -32601, "message": f"Method not found: {message.get('method')}"}}
+        else:
+            reply = {"jsonrpc": "2.0", "id": message["id"], "result": result}
+        self._send_json(200, reply)
 
     @staticmethod
     def _prompt_text(body: JSON) -> str:

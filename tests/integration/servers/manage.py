@@ -259,6 +259,7 @@ LLM_ID = "fake-llm"
 EMBED_ID = "fake-embed"
 EMBED_DIM = 16  # must equal fake_openai.EMBED_DIM
 SHIELD_ID = "llama-guard"
+CONNECTOR_ID = "fake-mcp"  # 0.7 connector to the fake backend's MCP endpoint
 
 
 def config_07(state: Path, fake_base_url: str, port: int) -> dict[str, Any]:
@@ -404,7 +405,15 @@ def config_07(state: Path, fake_base_url: str, port: int) -> dict[str, Any]:
             },
         },
         "safety": {"default_shield_id": SHIELD_ID},
-        "connectors": [],
+        # The fake backend's MCP endpoint (fake_openai.py), so connectors list real tools.
+        "connectors": [
+            {
+                "connector_id": CONNECTOR_ID,
+                "connector_type": "mcp",
+                "url": fake_base_url.rsplit("/v1", 1)[0] + "/mcp",
+                "server_label": "fake",
+            }
+        ],
     }
 
 
