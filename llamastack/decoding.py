@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 import threading
 import types
 from collections.abc import Callable
@@ -209,22 +210,16 @@ def _build_list(item: Decoder) -> Decoder:
     def decode_list(value: Any) -> list[Any]:
         if value.__class__ is not list:
             raise _expected("array", value)
+        elements = iter(value)
         try:
-            return [item(element) for element in value]
+            return [item(element) for element in elements]
         except DecodeError as exc:
-            raise exc.within(f"[{_failing_index(item, value)}]") from None
+            # The failing element is the last one the iterator gave out. Decoding again to
+            # find it would repeat the failure at every nested level: exponential in depth.
+            index = len(value) - operator.length_hint(elements) - 1
+            raise exc.within(f"[{index}]") from None
 
     return decode_list
-
-
-def _failing_index(item: Decoder, values: list[Any]) -> int:
-    # Only on the error path: find which element failed, keeping the happy path a comprehension.
-    for index, element in enumerate(values):
-        try:
-            item(element)
-        except DecodeError:
-            return index
-    return -1
 
 
 def _build_dict(item: Decoder) -> Decoder:
