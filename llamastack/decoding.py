@@ -442,6 +442,10 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
     lines += [
         "    except DecodeError as exc:",
         "        raise exc.within(f) from None",
+        # A recursive model nested a few hundred levels deep exhausts the stack (JSON that
+        # json.loads still parses); that is input that does not fit, not a crash.
+        "    except RecursionError:",
+        "        raise DecodeError('nested too deeply to decode', f) from None",
     ]
     if catch_all or raise_unknown:
         lines.append("    extra = {k: v for k, v in d.items() if k not in known}" if catch_all
