@@ -10,6 +10,17 @@ import pytest
 from llamastack import RetryPolicy
 from tests.reliability.faultserver import FaultServer
 
+# Everything the client reads from the environment; cleared so the machine running the tests
+# cannot change what they see (LLAMA_STACK_LOG would add a stderr handler, for one).
+CLIENT_ENV = ("LLAMA_STACK_BASE_URL", "LLAMA_STACK_CLIENT_BASE_URL", "LLAMA_STACK_API_KEY",
+              "LLAMA_STACK_CLIENT_API_KEY", "LLAMA_STACK_LOG", "DEBUG")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in CLIENT_ENV:
+        monkeypatch.delenv(name, raising=False)
+
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
