@@ -33,6 +33,8 @@ from llamastack.models import (
     OpenAIResponseMessage,
     OpenAIResponseObject,
     OpenAIResponseObjectStreamResponseCompleted,
+    OpenAIResponseObjectStreamResponseCreated,
+    OpenAIResponseObjectStreamResponseFunctionCallArgumentsDone,
     OpenAIResponseObjectStreamResponseOutputTextDelta,
     OpenAIResponseOutputMessageContentOutputText,
     OpenAIResponseOutputMessageFileSearchToolCall,
@@ -92,6 +94,7 @@ def test_streamed_response_events_in_order(client: LlamaStackClient) -> None:
     assert [event.type for event in events] == TEXT_EVENTS
     assert [event.sequence_number for event in events] == list(range(len(events)))
     created, completed = events[0], events[-1]
+    assert isinstance(created, OpenAIResponseObjectStreamResponseCreated)
     assert created.response.status == "in_progress" and created.response.output == []
     deltas = [e.delta for e in events if isinstance(e, OpenAIResponseObjectStreamResponseOutputTextDelta)]
     assert deltas == ["Echo:", " hello", " stream"]
@@ -154,9 +157,11 @@ def test_streamed_function_call(client: LlamaStackClient) -> None:
         "response.created", "response.in_progress", "response.output_item.added",
         "response.function_call_arguments.delta", "response.function_call_arguments.done",
         "response.output_item.done", "response.completed"]
-    done = events[4]
+    done, completed = events[4], events[-1]
+    assert isinstance(done, OpenAIResponseObjectStreamResponseFunctionCallArgumentsDone)
     assert json.loads(done.arguments) == {"city": QUESTION}
-    [call] = events[-1].response.output
+    assert isinstance(completed, OpenAIResponseObjectStreamResponseCompleted)
+    [call] = completed.response.output
     assert isinstance(call, OpenAIResponseOutputMessageFunctionToolCall) and call.arguments == done.arguments
 
 
