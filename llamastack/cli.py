@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
+import functools
 import json
 import math
 import os
@@ -28,7 +29,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import IO, Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 from llamastack._version import __version__
 from llamastack.client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, LlamaStackClient
@@ -39,7 +40,7 @@ from llamastack.errors import (
     APIStatusError,
     ResponseDecodeError,
 )
-from llamastack.spec import Spec, plan_for
+from llamastack.spec import Spec, StreamingSpec, plan_for
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -176,7 +177,7 @@ def _registry(names: Sequence[str], load: Callable[[str], type]) -> dict[str, di
         verbs = tree.setdefault(resource, {})
         if verb in verbs:  # two classes, one name: keep both reachable under the class name
             verb = "-".join(word.lower() for word in _words(name))
-        verbs[verb] = _Entry(name, resource, verb, lambda name=name: load(name))  # type: ignore[misc]
+        verbs[verb] = _Entry(name, resource, verb, functools.partial(load, name))
     return {resource: tree[resource] for resource in sorted(tree)}
 
 
@@ -1004,7 +1005,7 @@ def _run(args: argparse.Namespace, command: _Command, client: LlamaStackClient) 
     if command.streams and values.get("cli:stream"):
         printer = _StreamPrinter(out, as_json=output == "json")
         try:
-            with client.stream(spec) as events:
+            with client.stream(cast("StreamingSpec[Any, Any]", spec)) as events:
                 for event in events:
                     printer(event)
         finally:

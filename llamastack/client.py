@@ -45,12 +45,13 @@ from llamastack.log import REDACTED, enable_debug_from_env
 from llamastack.multipart import MultipartBody, ProgressCallback, file_part
 from llamastack.pagination import PagingError, iterate_items
 from llamastack.retry import RetryPolicy
-from llamastack.spec import RequestPlan, Spec, plan_for
+from llamastack.spec import RequestPlan, Spec, StreamingSpec, plan_for
 from llamastack.streaming import Stream, stream_error
 
 __all__ = ["DEFAULT_BASE_URL", "ENVIRONMENTS", "LlamaStackClient", "WithResponse"]
 
 R = TypeVar("R")
+C = TypeVar("C")
 
 DEFAULT_BASE_URL = "http://localhost:8321"
 ENVIRONMENTS: Mapping[str, str] = {"local": "http://localhost:8321"}
@@ -208,14 +209,14 @@ class LlamaStackClient:
 
     def stream(
         self,
-        spec: Spec[Any],
+        spec: StreamingSpec[Any, C],
         *,
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str | None] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> Stream[Any]:
+    ) -> Stream[C]:
         """The typed chunks of a streaming endpoint (sends ``stream: true``).
 
         Connecting, the status, and the first event are retried like any call; once an
@@ -230,12 +231,12 @@ class LlamaStackClient:
         if not any(name.lower() == "accept" for name in extra_headers or {}):
             request.headers["Accept"] = "text/event-stream"  # extra_headers still win
 
-        def attempt() -> Stream[Any]:
+        def attempt() -> Stream[C]:
             response = self._attempt(request, spec, timeout, stream=True)
             context = self._context(spec, request, response)
             if response.headers.get("content-type", "").startswith("application/json"):
                 raise self._not_a_stream(response, context)
-            events = Stream[Any](iter_body(response, context), decode_chunk, context,
+            events = Stream[C](iter_body(response, context), decode_chunk, context,
                                  response.close)
             return _peeked(events)
 
@@ -456,7 +457,7 @@ def _type_name(context: Mapping[str, Any]) -> str:
     return getattr(tp, "__name__", repr(tp))
 
 
-def _peeked(stream: Stream[Any]) -> Stream[Any]:
+def _peeked(stream: Stream[C]) -> Stream[C]:
     """Pull the first event now, so a failure before it is retried like any request."""
     try:
         first = next(stream)

@@ -32,6 +32,7 @@ __all__ = [
     "Paging",
     "RequestPlan",
     "Spec",
+    "StreamingSpec",
     "body_field",
     "file_field",
     "header_field",
@@ -74,10 +75,10 @@ Paging = CursorPaging | IndexPaging
 class Spec(Generic[R]):
     """Base of every endpoint declaration; ``R`` is the decoded response type.
 
-    Subclasses set ``method`` and ``path``; optionally ``stream_chunk`` (the type of one
-    server-sent event, for ``client.stream``), ``paging`` (for ``client.paginate``),
+    Subclasses set ``method`` and ``path``; optionally ``paging`` (for ``client.paginate``),
     ``server_lines`` (which Llama Stack lines serve it) and ``stream_only`` (servers answer
     only when streamed: ``client.call`` explains that when the server refuses).
+    Streaming endpoints subclass ``StreamingSpec[R, C]`` instead, which sets ``stream_chunk``.
     """
 
     method: ClassVar[str]
@@ -86,6 +87,27 @@ class Spec(Generic[R]):
     paging: ClassVar[Paging | None] = None
     server_lines: ClassVar[tuple[str, ...]] = ("0.7",)
     stream_only: ClassVar[bool] = False
+
+
+C = TypeVar("C")
+
+
+class StreamingSpec(Spec[R], Generic[R, C]):
+    """A spec whose endpoint can also answer with server-sent events of type ``C``.
+
+    ``class ChatCompletionCreate(StreamingSpec[ChatCompletion, ChatCompletionChunk])``: the
+    chunk type is the second generic argument, so ``client.stream(spec)`` is a
+    ``Stream[ChatCompletionChunk]`` for mypy too, and ``stream_chunk`` is set from it.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "stream_chunk" not in cls.__dict__:
+            for base in cls.__dict__.get("__orig_bases__", ()):
+                if get_origin(base) is StreamingSpec:
+                    chunk = get_args(base)[1]
+                    if not isinstance(chunk, TypeVar):
+                        cls.stream_chunk = chunk
 
 
 def _field(location: Location, *, name: str | None = None, default: Any = None,
@@ -208,8 +230,9 @@ def response_type_of(spec_class: type) -> Any:
     """The ``R`` of ``Spec[R]`` in the class's bases (searching the MRO)."""
     for klass in spec_class.__mro__:
         for base in getattr(klass, "__orig_bases__", ()):
-            if get_origin(base) is Spec:
-                (response_type,) = get_args(base)
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Spec):
+                response_type = get_args(base)[0]
                 if isinstance(response_type, TypeVar):
                     break
                 return response_type

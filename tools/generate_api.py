@@ -1371,13 +1371,14 @@ def endpoint_module(builder: Builder, group: str) -> str:
     body: list[str] = []
     for spec in specs:
         body += ["", "", "@dataclass(frozen=True, kw_only=True)"]
-        body.append(f"class {spec.name}(Spec[{spec.response}]):")
+        if spec.chunk:
+            body.append(f"class {spec.name}(StreamingSpec[{spec.response}, {spec.chunk}]):")
+        else:
+            body.append(f"class {spec.name}(Spec[{spec.response}]):")
         body += docstring(spec.doc, "    ")
         body.append("")
         body.append(f'    method: ClassVar[str] = "{spec.method}"')
         body.extend(annotated("path", "ClassVar[str]", json.dumps(spec.path), "    "))
-        if spec.chunk:
-            body.append(f"    stream_chunk: ClassVar[Any] = {spec.chunk}")
         if spec.stream_only:
             body.append("    stream_only: ClassVar[bool] = True")
         if spec.paging:
@@ -1406,8 +1407,8 @@ def endpoint_module(builder: Builder, group: str) -> str:
     imports: dict[str, set[str]] = {}
     for name in names_in(builder, text):
         imports.setdefault(f"llamastack.models.{builder.defs[name].module}", set()).add(name)
-    helpers = ("CursorPaging", "IndexPaging", "Paging", "Spec", "body_field", "file_field", "header_field",
-               "query_field")
+    helpers = ("CursorPaging", "IndexPaging", "Paging", "Spec", "StreamingSpec", "body_field", "file_field",
+               "header_field", "query_field")
     imports["llamastack.spec"] = {name for name in helpers if re.search(rf"\b{name}\b", text)}
     if "FileInput" in text:
         imports["llamastack.multipart"] = {"FileInput"}

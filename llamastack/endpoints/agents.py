@@ -26,7 +26,7 @@ from llamastack.models.agents import (
     TurnMessage,
 )
 from llamastack.models.datasets import PaginatedResponse
-from llamastack.spec import IndexPaging, Paging, Spec
+from llamastack.spec import IndexPaging, Paging, Spec, StreamingSpec
 
 __all__ = [
     "AgentCreate",
@@ -142,12 +142,11 @@ class SessionDelete(Spec[None]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TurnCreate(Spec[Turn]):
+class TurnCreate(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
     """Create a new turn for an agent."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/agents/{agent_id}/session/{session_id}/turn"
-    stream_chunk: ClassVar[Any] = AgentTurnResponseStreamChunk
     stream_only: ClassVar[bool] = True
     server_lines: ClassVar[tuple[str, ...]] = ("0.2",)
 
@@ -174,12 +173,11 @@ class TurnRetrieve(Spec[Optional[Turn]]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TurnResume(Spec[Turn]):
+class TurnResume(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
     """Resume an agent turn with executed tool call responses."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/agents/{agent_id}/session/{session_id}/turn/{turn_id}/resume"
-    stream_chunk: ClassVar[Any] = AgentTurnResponseStreamChunk
     stream_only: ClassVar[bool] = True
     server_lines: ClassVar[tuple[str, ...]] = ("0.2",)
 

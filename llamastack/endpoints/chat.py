@@ -20,7 +20,7 @@ from llamastack.models.chat import (
     ServiceTier,
 )
 from llamastack.models.common import Order
-from llamastack.spec import CursorPaging, Paging, Spec
+from llamastack.spec import CursorPaging, Paging, Spec, StreamingSpec
 
 __all__ = [
     "ChatCompletionCreate",
@@ -44,12 +44,11 @@ class ChatCompletionList(Spec[ListOpenAIChatCompletionResponse]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChatCompletionCreate(Spec[OpenAIChatCompletion]):
+class ChatCompletionCreate(StreamingSpec[OpenAIChatCompletion, OpenAIChatCompletionChunk]):
     """Create chat completions."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/chat/completions"
-    stream_chunk: ClassVar[Any] = OpenAIChatCompletionChunk
 
     model: str
     messages: Sequence[Union[OpenAIMessageParam, dict[str, Any]]]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, Union
 
 from llamastack.models.completions import OpenAICompletion
-from llamastack.spec import Spec
+from llamastack.spec import StreamingSpec
 
 __all__ = [
     "CompletionCreate",
@@ -19,12 +19,11 @@ __all__ = [
 
 
 @dataclass(frozen=True, kw_only=True)
-class CompletionCreate(Spec[OpenAICompletion]):
+class CompletionCreate(StreamingSpec[OpenAICompletion, OpenAICompletion]):
     """Create completion."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/completions"
-    stream_chunk: ClassVar[Any] = OpenAICompletion
 
     model: str
     prompt: Union[str, Sequence[Union[str, int, list[int]]]]

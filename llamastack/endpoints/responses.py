@@ -30,7 +30,7 @@ from llamastack.models.responses import (
     ResponseStreamOptions,
     ResponseTruncation,
 )
-from llamastack.spec import CursorPaging, Paging, Spec
+from llamastack.spec import CursorPaging, Paging, Spec, StreamingSpec
 
 __all__ = [
     "ResponseCancel",
@@ -57,12 +57,11 @@ class ResponseList(Spec[ListOpenAIResponseObject]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ResponseCreate(Spec[OpenAIResponseObject]):
+class ResponseCreate(StreamingSpec[OpenAIResponseObject, OpenAIResponseObjectStream]):
     """Create a model response."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/responses"
-    stream_chunk: ClassVar[Any] = OpenAIResponseObjectStream
 
     input: Union[str, Sequence[Union[ConversationItem, dict[str, Any]]]]
     model: str

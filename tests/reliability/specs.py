@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Union
 
-from llamastack import Model, Spec, TaggedUnion, file_field, header_field, query_field
+from llamastack import Model, Spec, StreamingSpec, TaggedUnion, file_field, header_field, query_field
 
 __all__ = [
     "Echo",
@@ -131,10 +131,9 @@ class ThingTraced(Spec[Thing]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ThingStream(Spec[Thing]):
+class ThingStream(StreamingSpec[Thing, ThingChunk]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/things/stream"
-    stream_chunk: ClassVar[type] = ThingChunk
     name: str
     stream: bool | None = None
 

@@ -15,6 +15,7 @@ from llamastack import (
     IndexPaging,
     Model,
     Spec,
+    StreamingSpec,
     TaggedUnion,
     body_field,
     file_field,
@@ -180,20 +181,18 @@ class RowList(Spec[RowPage]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChatCreate(Spec[Completion]):
+class ChatCreate(StreamingSpec[Completion, Chunk]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/chat/completions"
-    stream_chunk: ClassVar[Any] = Chunk
     model: str
     prompt: str
     stream: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class TurnCreate(Spec[Completion]):
+class TurnCreate(StreamingSpec[Completion, Chunk]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/agents/{agent_id}/session/{session_id}/turn"
-    stream_chunk: ClassVar[Any] = Chunk
     server_lines: ClassVar[tuple[str, ...]] = ("0.2",)
     stream_only: ClassVar[bool] = True
     agent_id: str

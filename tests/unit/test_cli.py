@@ -34,6 +34,7 @@ from llamastack import (
     IndexPaging,
     Model,
     Spec,
+    StreamingSpec,
     cli,
     file_field,
     header_field,
@@ -277,20 +278,18 @@ class GadgetDelete(Spec[None]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GadgetChatCreate(Spec[Delta]):
+class GadgetChatCreate(StreamingSpec[Delta, dict[str, Any]]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/gadget-chat"
-    stream_chunk: ClassVar[Any] = dict[str, Any]
     model: str
     messages: list[dict[str, Any]]
     stream: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class GadgetTurnCreate(Spec[Delta]):
+class GadgetTurnCreate(StreamingSpec[Delta, dict[str, Any]]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/gadget-turn"
-    stream_chunk: ClassVar[Any] = dict[str, Any]
     stream_only: ClassVar[bool] = True
     messages: list[dict[str, Any]] = field(default_factory=list)
     stream: bool | None = None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Optional
+from typing import ClassVar, Optional
 
 import pytest
 import responses
 
-from llamastack import BadRequestError, LlamaStackClient, Model, ResponseDecodeError, Spec
+from llamastack import BadRequestError, LlamaStackClient, Model, ResponseDecodeError, StreamingSpec
 
 
 @dataclass(kw_only=True)
@@ -17,10 +17,9 @@ class Chunk(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Streamable(Spec[Chunk]):
+class Streamable(StreamingSpec[Chunk, Chunk]):
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/things"
-    stream_chunk: ClassVar[Any] = Chunk
     stream: Optional[bool] = None
 
 
