@@ -1,4 +1,4 @@
-"""A programmable HTTP/1.1 server on loopback for fault tests (stdlib only).
+"""A programmable HTTP/1.1 server on loopback for fault tests (stdlib only; TLS optional).
 
 Each test scripts what the server does for each request it receives, in order: answer
 normally, send raw bytes, stall, cut the connection cleanly or with a TCP reset. The server
@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -174,8 +175,9 @@ class _State:
 class FaultServer:
     """Listens on ``host`` (loopback) at a free port; one thread per connection."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.tls = tls
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind((host, 0))
@@ -250,8 +252,13 @@ class FaultServer:
 
     def _serve(self, sock: socket.socket, index: int) -> None:
         sock.settimeout(FOREVER)
-        conn = Conn(sock, self._stopping)
         try:
+            if self.tls is not None:
+                plain, sock = sock, self.tls.wrap_socket(sock, server_side=True)
+                with self._lock:
+                    self._open.discard(plain)
+                    self._open.add(sock)
+            conn = Conn(sock, self._stopping)
             for request in _read_requests(sock, index):
                 with self._lock:
                     self._state.requests.append(request)
@@ -259,7 +266,7 @@ class FaultServer:
                 if action(conn, request) is not True or self._stopping.is_set():
                     break
         except OSError:
-            pass  # the client went away, or the action reset the socket
+            pass  # the client went away or refused the certificate, or the action reset
         finally:
             with self._lock:
                 self._open.discard(sock)
