@@ -386,7 +386,7 @@ class LlamaStackClient:
     def _context(self, spec: object, request: HttpRequest, response: Response | None
                  ) -> dict[str, Any]:
         context: dict[str, Any] = {"spec": spec, "method": request.method,
-                                   "url": self._redact(request.url)}
+                                   "url": self._redact(request.url), "redact": self._redact}
         if response is not None:
             context.update(status=response.status_code, headers=response.headers,
                            response=response)
@@ -396,6 +396,8 @@ class LlamaStackClient:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+            if len(secret) > _SECRET_HEAD and secret[:_SECRET_HEAD] in text:
+                text = _redact_cut(text, secret)
         return text
 
     def _status_error(self, response: Response, context: dict[str, Any]) -> APIStatusError:
@@ -484,6 +486,23 @@ def _check_retries(max_retries: int) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
     return max_retries
+
+
+# Messages quote server bodies cut to a length, and the cut may fall inside an echoed secret:
+# its first _SECRET_HEAD characters followed by any more of it are hidden as well.
+_SECRET_HEAD = 8
+
+
+def _redact_cut(text: str, secret: str) -> str:
+    head = secret[:_SECRET_HEAD]
+    start = text.find(head)
+    while start >= 0:
+        end = start + _SECRET_HEAD
+        while end < len(text) and end - start < len(secret) and text[end] == secret[end - start]:
+            end += 1
+        text = text[:start] + REDACTED + text[end:]
+        start = text.find(head, start + len(REDACTED))
+    return text
 
 
 def _secret_strings(api_key: str | None, provider_data: Mapping[str, Any] | None) -> list[str]:

@@ -25,7 +25,7 @@ as ``__cause__``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -73,7 +73,13 @@ class APIError(LlamaStackError):
         headers: Mapping[str, str] | None = None,
         body: Any = None,
         response: requests.Response | None = None,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
+        # The client passes its redaction of secrets with every error it raises, so no
+        # message built from what a server echoed (an error body, a 200 body, a stream
+        # event, a redirect) can carry the API key or the provider data.
+        if redact is not None:
+            message = redact(message)
         super().__init__(message)
         self.message = message
         self.spec = spec

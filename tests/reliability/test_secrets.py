@@ -151,16 +151,31 @@ CASES: dict[str, tuple[list[Action], Call]] = {
                         call_thing),
     "html-echo": ([echoing(502, lambda a, p: f"<html><pre>{a}\n{p}</pre></html>")] * 3,
                   call_thing),
+    "long-body-cut-at-a-secret": ([echoing(400, lambda a, p: json.dumps(
+        {"detail": "x" * 470 + a + p}))], call_thing),
+    "200-not-json-echo": ([echoing(200, lambda a, p: f"token={a}&provider={p}")], call_thing),
+    "200-not-json-cut-at-a-secret": ([echoing(200, lambda a, p: "y" * 180 + a)], call_thing),
     "200-wrong-shape-echo": ([echoing(200, lambda a, p: json.dumps({"data": a}))],
                              lambda c: c.call(ItemListRetrieve())),
+    "redirect-echo": ([echoing(302, lambda a, p: "", {"Location": "http://127.0.0.2:9/?t={auth}"})],
+                      call_thing),
     "undocumented-echo": ([echoing(403, error_json)], lambda c: c.get("/v1/anything")),
     "undocumented-200-echo": ([echoing(200, lambda a, p: a)], lambda c: c.get("/v1/anything")),
     "reset": ([raw(b"", then="reset")] * 3, call_thing),
     "stall": ([raw(b"", then="stall")], lambda c: c.call(ThingRetrieve(thing_id="t1"),
                                                           timeout=0.2, max_retries=0)),
     "stream-success": ([sse_response([b'data: {"index": 0, "delta": "x"}\n\n'])], stream_all),
+    "stream-error-echo": ([echo_stream(lambda a, p: f"data: {error_json(a, p)}\n\n".encode())],
+                          stream_all),
+    "stream-error-frame-echo": ([echo_stream(lambda a, p: f"event: error\ndata: {a}\n\n".encode())],
+                                stream_all),
+    "stream-type-error-echo": ([echo_stream(lambda a, p: ("data: " + json.dumps(
+        {"type": "error", "message": a, "code": p}) + "\n\n").encode())], stream_all),
+    "stream-not-json-echo": ([echo_stream(lambda a, p: f"data: {a}\n\n".encode())], stream_all),
     "stream-cut-in-echo": ([echo_stream(lambda a, p: f'data: {{"delta": "{a}'.encode(),
                                         end="close")], stream_all),
+    "stream-error-first": ([sse_response([f"data: {error_json('Bearer ' + API_KEY, '')}\n\n"
+                                          .encode()])], stream_all),
 }
 
 
