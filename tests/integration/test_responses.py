@@ -223,7 +223,8 @@ def test_retrieve_list_and_delete(client: LlamaStackClient) -> None:
     made = client.call(ResponseCreate(model=MODEL_07, input="keep me"))
 
     assert client.call(ResponseRetrieve(response_id=made.id)) == made
-    listed = client.call(ResponseList(model=MODEL_07, order="desc", limit=5))
+    # Newest first, but only by a created_at in whole seconds: look past same-second siblings.
+    listed = client.call(ResponseList(model=MODEL_07, order="desc", limit=100))
     assert made.id in [r.id for r in listed.data]
     [entry] = [r for r in listed.data if r.id == made.id]
     assert entry.output == made.output

@@ -137,7 +137,8 @@ def test_list_and_paginate(client: LlamaStackClient, made: Cleanup) -> None:
     # This cursor is an id (an index into the sorted list), so every store shows up once.
     paged = [store.id for store in client.paginate(VectorStoreList(limit=1))]
     assert len(paged) == len(set(paged)) and set(ids) <= set(paged)
-    assert paged == [store.id for store in client.call(VectorStoreList(limit=100)).data]
+    first_hundred = [store.id for store in client.call(VectorStoreList(limit=100)).data]
+    assert paged[:100] == first_hundred
 
 
 def test_delete_then_retrieve_is_a_bad_request(client: LlamaStackClient, made: Cleanup) -> None:
