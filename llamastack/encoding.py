@@ -56,6 +56,11 @@ def normalize_base_url(base_url: str) -> str:
             "e.g. http://localhost:8321")
     if parts.query or parts.fragment:
         raise ValueError(f"invalid base_url {base_url!r}: it must not have a query or fragment")
+    # urlsplit silently drops tabs and newlines (bpo-43882) and keeps spaces in the host,
+    # so such a URL passed the checks above and failed later, as a retried DNS error.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in base_url.strip()):
+        raise ValueError(f"invalid base_url {base_url!r}: it must not contain spaces or "
+                         "control characters")
     return base_url.strip().rstrip("/")
 
 

@@ -431,7 +431,9 @@ def test_provider_data_with_line_breaks_is_sent_escaped_in_one_header() -> None:
 
 BAD_BASE_URLS = ["localhost:8321", "127.0.0.1:8321", "ftp://example.com", "http://", "http:///v1",
                  "http://host:port", "http://host:99999", "http://[::1", "http://host/?q=1",
-                 "http://host/#top", "", "   ", "//host:8321", "file:///etc/passwd"]
+                 "http://host/#top", "", "   ", "//host:8321", "file:///etc/passwd",
+                 "http://exa mple.com", "http://host\n.com:8321", "http://host\t:8321",
+                 "http://127.0.0.1:8321/v1 x", "http://127.0.0.1:8321/\x00"]
 
 
 @pytest.mark.parametrize("base_url", BAD_BASE_URLS)
