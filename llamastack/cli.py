@@ -81,7 +81,9 @@ environment (the same as the Python client's):
 
 values:
   nested fields take JSON ('[{{"type": "function", ...}}]') or @file.json (@- reads stdin);
-  list fields repeat (--ids a --ids b) or take a JSON array; file fields take a path;
+  list fields repeat (--ids a --ids b) or take a JSON array; file fields take a path (a create
+  command with one file field also has an `upload` alias taking it first: llamastack files
+  upload PATH --purpose assistants), and uploads show a progress bar on a terminal;
   --message ROLE:TEXT (repeatable) builds the messages field: --message user:"hello"
 
 exit status:
