@@ -180,8 +180,10 @@ def iter_body(response: Response, context: Mapping[str, Any]) -> Iterator[bytes]
             yield from response.iter_content(_STREAM_CHUNK_BYTES)
             return
         # read1 returns whatever has arrived (one HTTP chunk, or what the socket has) instead
-        # of waiting for a full block, so each event is seen as soon as it is sent.
-        while chunk := read1(_STREAM_CHUNK_BYTES):
+        # of waiting for a full block, so each event is seen as soon as it is sent. requests
+        # creates the raw response with decode_content=False, so ask for decoding here, as
+        # iter_content does: the client sends Accept-Encoding: gzip, deflate.
+        while chunk := read1(_STREAM_CHUNK_BYTES, decode_content=True):
             yield chunk
     except _TRANSPORT_ERRORS as exc:
         raise_transport_error(exc, context, "reading the stream")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 from email.utils import formatdate
 from typing import Any
@@ -462,6 +463,37 @@ def test_stream_ending_cleanly_between_events_is_complete(
     with make_client(server, policy) as client:
         collect(client, received)
     assert [c.index for c in received] == [0, 1, 2]
+
+
+def gzip_pieces(pieces: list[bytes]) -> list[bytes]:
+    """One gzip stream, flushed after each piece so each event can be decoded on arrival."""
+    compressor = zlib.compressobj(wbits=31)
+    out = [compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH) for piece in pieces]
+    return [*out, compressor.flush()]
+
+
+@pytest.mark.parametrize("chunked", [True, False])
+def test_stream_compressed_with_gzip_is_decoded(
+        server: FaultServer, policy: RetryPolicy, chunked: bool) -> None:
+    """The client advertises gzip (Accept-Encoding), so a server or proxy may compress."""
+    server.script(sse_response(gzip_pieces([chunk(0), chunk(1), chunk(2)]), chunked=chunked,
+                               headers={"Content-Encoding": "gzip"}))
+    received: list[ThingChunk] = []
+    with make_client(server, policy) as client:
+        collect(client, received)
+    assert [c.index for c in received] == [0, 1, 2]
+    assert "gzip" in server.requests[0].headers["accept-encoding"]
+
+
+def test_stream_with_corrupt_compression_raises_connection_error(
+        server: FaultServer, policy: RetryPolicy) -> None:
+    server.script(sse_response([*gzip_pieces([chunk(0)])[:1], b"not gzip at all"],
+                               headers={"Content-Encoding": "gzip"}))
+    received: list[ThingChunk] = []
+    with make_client(server, policy) as client, pytest.raises(APIConnectionError) as caught:
+        collect(client, received)
+    assert [c.index for c in received] == [0]
+    assert_chained(caught.value)
 
 
 def test_stream_with_an_event_that_does_not_fit_raises_response_decode_error(
