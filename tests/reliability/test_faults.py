@@ -142,6 +142,24 @@ def test_body_shorter_than_content_length_is_retried(
     assert len(server.requests) == 2
 
 
+@pytest.mark.parametrize("answer", [
+    b"SSH-2.0-OpenSSH_9.6\r\n",
+    b"HTTP/1.1 abc Weird\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + b"\r\n{}",
+    b"HTTP/1.1 200 OK\r\nX-Big: " + b"v" * 70_000 + b"\r\n\r\n{}",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 9\r\n\r\n{}",
+], ids=["not-http", "bad-status", "too-many-headers", "huge-header", "bad-chunk-size",
+        "two-lengths"])
+def test_malformed_http_answers_raise_connection_error(
+        server: FaultServer, policy: RetryPolicy, answer: bytes) -> None:
+    server.script(*[raw(answer)] * 3)
+    with make_client(server, policy) as client, pytest.raises(APIConnectionError) as caught:
+        client.call(ThingRetrieve(thing_id="t1"))
+    assert len(server.requests) == 3
+    assert_chained(caught.value)
+
+
 # --- stalls (timeouts) ---------------------------------------------------------------------
 
 
@@ -211,6 +229,16 @@ def test_5xx_burst_longer_than_the_retries_raises_internal_server_error(
     assert caught.value.status == 503
     assert "overloaded" in str(caught.value)
     assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
+def test_retryable_statuses_are_retried_then_raise(server: FaultServer, policy: RetryPolicy,
+                                                   sleeps: SleepRecorder, status: int) -> None:
+    server.script(*[respond(status, '{"error": {"message": "again"}}')] * 3)
+    with make_client(server, policy) as client, pytest.raises(APIStatusError) as caught:
+        client.call(ThingRetrieve(thing_id="t1"))
+    assert caught.value.status == status and "again" in str(caught.value)
+    assert len(server.requests) == 3 and sleeps.waits == [0.5, 1.0]
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
