@@ -298,6 +298,33 @@ def _json_kinds(tp: Any) -> tuple[type, ...]:
     raise TypeError(f"cannot decode JSON into union arm {tp!r}")
 
 
+def _kept_as_is(arm: Any) -> bool:
+    """Whether from_dict hands over this arm's JSON value untouched: it passes the value of
+    a multi-arm union through as it is unless it is an object it can match to a dataclass
+    arm, so a ``list[float]`` arm keeps its ints and an enum arm its plain value."""
+    if isinstance(arm, type) and (dataclasses.is_dataclass(arm) or arm in (str, int, float, bool)):
+        return False
+    return _has_no_model(arm)
+
+
+def _has_no_model(tp: Any) -> bool:
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return False
+    if get_origin(tp) is Literal:
+        return True
+    if tagged_union_for(tp) is not None:
+        return False
+    return all(_has_no_model(arg) for arg in get_args(tp))
+
+
+def _checked_only(decode: Decoder) -> Decoder:
+    def decode_checked(value: Any) -> Any:
+        decode(value)
+        return value
+
+    return decode_checked
+
+
 def _build_kind_union(tp: Any, arms: tuple[Any, ...], optional: bool) -> Decoder:
     """An untagged union whose arms take different JSON kinds (``str | list[Part]``).
 
@@ -317,9 +344,11 @@ def _build_kind_union(tp: Any, arms: tuple[Any, ...], optional: bool) -> Decoder
                 continue  # a JSON integer goes to an int arm if there is one (added below)
             if kind in by_kind:
                 raise TypeError(f"{tp!r}: two arms take JSON {kind.__name__}; declare a TaggedUnion")
-            by_kind[kind] = decoder_for(arm)
+            by_kind[kind] = _checked_only(decoder_for(arm)) if _kept_as_is(arm) else decoder_for(arm)
     if float in by_kind and int not in by_kind:
-        by_kind[int] = by_kind[float]
+        # from_dict passes a value of a multi-arm union through untouched: a JSON 3 for
+        # ``float | str`` stays the int 3 (only a plain ``float`` field makes it 3.0).
+        by_kind[int] = _identity
     names = " or ".join(sorted(_kind_name(kind()) for kind in by_kind))
 
     def decode_kind_union(value: Any) -> Any:
