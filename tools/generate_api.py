@@ -943,6 +943,9 @@ def refs(t: Any) -> set[str]:
 
 
 def has_tagged(builder: Builder, t: T, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether dataclasses-json's from_dict would get the field wrong on its own: a tagged
+    union (it would pick the first arm that fits), or a union with a model inside an arm
+    (``Union[str, list[Part]]``: it would leave the list's objects undecoded)."""
     if t.kind == "ref":
         definition = builder.defs[t.name]
         if definition.kind == "tagged":
@@ -950,7 +953,18 @@ def has_tagged(builder: Builder, t: T, seen: frozenset[str] = frozenset()) -> bo
         if definition.kind == "alias" and t.name not in seen and definition.type is not None:
             return has_tagged(builder, definition.type, seen | {t.name})
         return False
+    if t.kind == "union" and any(has_model(builder, arg) for arg in t.args):
+        return True
     return any(has_tagged(builder, arg, seen) for arg in t.args)
+
+
+def has_model(builder: Builder, t: T, seen: frozenset[str] = frozenset()) -> bool:
+    if t.kind == "ref":
+        definition = builder.defs[t.name]
+        if definition.kind == "alias" and t.name not in seen and definition.type is not None:
+            return has_model(builder, definition.type, seen | {t.name})
+        return definition.kind != "alias"
+    return any(has_model(builder, arg, seen) for arg in t.args)
 
 
 def render(builder: Builder, t: T, request: bool = False) -> str:

@@ -123,7 +123,7 @@ class AgentConfig(Model):
     sampling_params: Optional[SamplingParams] = None
     input_shields: Optional[list[str]] = None
     output_shields: Optional[list[str]] = None
-    toolgroups: Optional[list[AgentTool]] = None
+    toolgroups: Optional[list[AgentTool]] = union_field(Optional[list[AgentTool]], default=None)
     client_tools: Optional[list[AgentToolDef]] = None
     tool_choice: Optional[Literal["auto", "required", "none"]] = None
     tool_prompt_format: Optional[Literal["json", "function_tag", "python_list"]] = None
@@ -328,7 +328,7 @@ class ToolCallDelta(Model):
     """A tool call content delta for streaming responses."""
 
     type: Literal["tool_call"] = "tool_call"
-    tool_call: Union[str, ToolCall]
+    tool_call: Union[str, ToolCall] = union_field(Union[str, ToolCall])
     parse_status: Literal["started", "in_progress", "failed", "succeeded"]
 
 

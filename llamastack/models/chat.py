@@ -157,7 +157,9 @@ class OpenAIAssistantMessageParam(Model):
     """
 
     role: Literal["assistant"] = "assistant"
-    content: Optional[Union[str, list[OpenAIChatCompletionContentPartTextParam]]] = None
+    content: Optional[Union[str, list[OpenAIChatCompletionContentPartTextParam]]] = union_field(
+        Optional[Union[str, list[OpenAIChatCompletionContentPartTextParam]]], default=None
+    )
     name: Optional[str] = None
     tool_calls: Optional[list[ChatCompletionMessageToolCall]] = None
 
@@ -167,7 +169,9 @@ class OpenAIDeveloperMessageParam(Model):
     """A message from the developer in an OpenAI-compatible chat completion request."""
 
     role: Literal["developer"] = "developer"
-    content: Union[str, list[OpenAIChatCompletionContentPartTextParam]]
+    content: Union[str, list[OpenAIChatCompletionContentPartTextParam]] = union_field(
+        Union[str, list[OpenAIChatCompletionContentPartTextParam]]
+    )
     name: Optional[str] = None
 
 
@@ -176,7 +180,9 @@ class OpenAISystemMessageParam(Model):
     """A system message providing instructions or context to the model."""
 
     role: Literal["system"] = "system"
-    content: Union[str, list[OpenAIChatCompletionContentPartTextParam]]
+    content: Union[str, list[OpenAIChatCompletionContentPartTextParam]] = union_field(
+        Union[str, list[OpenAIChatCompletionContentPartTextParam]]
+    )
     name: Optional[str] = None
 
 
@@ -188,7 +194,9 @@ class OpenAIToolMessageParam(Model):
 
     role: Literal["tool"] = "tool"
     tool_call_id: str
-    content: Union[str, list[OpenAIChatCompletionContentPartTextParam]]
+    content: Union[str, list[OpenAIChatCompletionContentPartTextParam]] = union_field(
+        Union[str, list[OpenAIChatCompletionContentPartTextParam]]
+    )
 
 
 @dataclass(kw_only=True)

@@ -594,7 +594,9 @@ class OpenAIResponseToolMCP(Model):
 
     type: Literal["mcp"] = "mcp"
     server_label: str
-    allowed_tools: Optional[Union[list[str], AllowedToolsFilter]] = None
+    allowed_tools: Optional[Union[list[str], AllowedToolsFilter]] = union_field(
+        Optional[Union[list[str], AllowedToolsFilter]], default=None
+    )
 
 
 OpenAIResponseTool = Union[
@@ -701,8 +703,12 @@ class OpenAIResponseInputToolMCP(Model):
     server_url: Optional[str] = None
     headers: Optional[dict[str, Any]] = None
     authorization: Optional[str] = None
-    require_approval: Optional[Union[Literal["always", "never"], ApprovalFilter]] = None
-    allowed_tools: Optional[Union[list[str], AllowedToolsFilter]] = None
+    require_approval: Optional[Union[Literal["always", "never"], ApprovalFilter]] = union_field(
+        Optional[Union[Literal["always", "never"], ApprovalFilter]], default=None
+    )
+    allowed_tools: Optional[Union[list[str], AllowedToolsFilter]] = union_field(
+        Optional[Union[list[str], AllowedToolsFilter]], default=None
+    )
 
 
 OpenAIResponseInputTool = Union[

@@ -249,7 +249,7 @@ def local_server(statuses: list[int]) -> Iterator[tuple[str, list[bytes]]]:
     bodies: list[bytes] = []
     handler = type("Receiver", (_Receiver,), {"bodies": bodies, "statuses": statuses})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", bodies
