@@ -1,0 +1,80 @@
+"""executor.prepare: the same prepared request as Session.prepare_request, without its cost."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from llamastack.encoding import HttpRequest
+from llamastack.executor import new_session, prepare
+from llamastack.multipart import MultipartBody, file_part
+
+
+def _by_requests(session: requests.Session, request: HttpRequest) -> requests.PreparedRequest:
+    return session.prepare_request(requests.Request(
+        request.method, request.url, headers=request.headers, data=request.body))
+
+
+def _same(a: requests.PreparedRequest, b: requests.PreparedRequest) -> None:
+    assert (a.method, a.url, a.body) == (b.method, b.url, b.body)
+    assert list(a.headers.items()) == list(b.headers.items())
+    assert a.hooks == b.hooks
+
+
+REQUESTS = [
+    HttpRequest("POST", "http://127.0.0.1:8321/v1/conversations",
+                {"Accept": "application/json", "Content-Type": "application/json",
+                 "Idempotency-Key": "k"}, b"{}"),
+    HttpRequest("GET", "http://127.0.0.1:8321/v1/models?limit=2&q=a%20b", {"accept": "text/plain"}),
+    HttpRequest("DELETE", "http://127.0.0.1:8321/v1/files/f%2F1", {"User-Agent": "mine"}),
+    HttpRequest("POST", "http://[::1]:8321/v1/x", {"Connection": "close"}, b""),
+]
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: f"{r.method} {r.url}")
+def test_a_request_is_prepared_exactly_as_the_session_would(request_: HttpRequest) -> None:
+    session = new_session()
+    session.headers["X-Session-Default"] = "1"
+    _same(prepare(session, request_), _by_requests(session, request_))
+
+
+def test_a_multipart_body_keeps_its_length() -> None:
+    session = new_session()
+    body = MultipartBody({"purpose": "assistants"}, [file_part("file", ("a.txt", b"hello"))])
+    request = HttpRequest("POST", "http://127.0.0.1:8321/v1/files",
+                          {"Content-Type": body.content_type}, body)
+    prepared = prepare(session, request)
+    sent: object = prepared.body
+    assert sent is body
+    assert prepared.headers["Content-Length"] == str(len(body))
+
+
+def test_a_session_header_set_to_none_is_left_out() -> None:
+    session = new_session()
+    session.headers["Accept-Encoding"] = None  # type: ignore[assignment]
+    request = REQUESTS[0]
+    prepared = prepare(session, request)
+    assert "Accept-Encoding" not in prepared.headers
+    _same(prepared, _by_requests(session, request))
+
+
+@pytest.mark.parametrize("setup", ["cookie", "auth", "params", "trust_env"])
+def test_what_only_the_session_can_merge_goes_through_it(setup: str) -> None:
+    session = new_session()
+    if setup == "cookie":  # e.g. a Set-Cookie from the server on an earlier answer
+        session.cookies.set("sid", "abc", domain="127.0.0.1")
+    elif setup == "auth":
+        session.auth = ("user", "pass")
+    elif setup == "params":
+        session.params = {"tenant": "t1"}
+    else:
+        session.trust_env = True
+    request = REQUESTS[0]
+    prepared = prepare(session, request)
+    _same(prepared, _by_requests(session, request))
+    if setup == "cookie":
+        assert prepared.headers["Cookie"] == "sid=abc"
+    elif setup == "auth":
+        assert prepared.headers["Authorization"].startswith("Basic ")
+    elif setup == "params":
+        assert prepared.url is not None and prepared.url.endswith("?tenant=t1")
