@@ -165,6 +165,13 @@ def _decode_bytes(value: Any) -> bytes:
     return value
 
 
+# Decoders that only check the JSON value's class and return it unchanged: the compiled
+# dataclass decoders inline that check (a class comparison instead of a call per field).
+# decoder -> (the exact class, what the error message says is expected)
+_CLASS_CHECKS: dict[Decoder, tuple[type, str]] = {}
+# decode_optional closures -> the decoder they wrap, for fields whose null is handled inline
+_OPTIONAL_INNER: dict[Decoder, Decoder] = {}
+
 _PRIMITIVES: dict[Any, Decoder] = {
     bytes: _decode_bytes,
     str: _decode_str,
@@ -172,6 +179,10 @@ _PRIMITIVES: dict[Any, Decoder] = {
     float: _decode_float,
     bool: _decode_bool,
 }
+
+
+_CLASS_CHECKS.update({_decode_str: (str, "string"), _decode_int: (int, "integer"),
+                      _decode_bool: (bool, "boolean")})
 
 
 def _build_enum(tp: type[enum.Enum]) -> Decoder:
@@ -194,6 +205,9 @@ def _build_literal(tp: Any) -> Decoder:
             raise _expected(" or ".join(sorted(k.__name__ for k in kinds)), value)
         return value
 
+    if len(kinds) == 1 and kinds[0] in (str, int, bool):
+        # JSON gives exactly these classes, so the isinstance test is a class comparison.
+        _CLASS_CHECKS[decode_literal] = (kinds[0], kinds[0].__name__)
     return decode_literal
 
 
@@ -205,6 +219,7 @@ def _build_list(item: Decoder) -> Decoder:
                 raise _expected("array", value)
             return value
 
+        _CLASS_CHECKS[decode_any_list] = (list, "array")
         return decode_any_list
 
     def decode_list(value: Any) -> list[Any]:
@@ -230,6 +245,7 @@ def _build_dict(item: Decoder) -> Decoder:
                 raise _expected("object", value)
             return value
 
+        _CLASS_CHECKS[decode_any_dict] = (dict, "object")
         return decode_any_dict
 
     def decode_dict(value: Any) -> dict[str, Any]:
@@ -258,6 +274,7 @@ def _build_union(tp: Any) -> Decoder:
             def decode_optional(value: Any) -> Any:
                 return None if value is None else inner(value)
 
+            _OPTIONAL_INNER[decode_optional] = inner
             return decode_optional
         return inner
     non_none = Union[rest] if len(rest) > 1 else rest[0]
@@ -436,12 +453,16 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
         "expected": _expected, "known": frozenset(f.key for f in plan) | (
             {catch_all} if catch_all else set()),
     }
-    set_attrs = getattr(cls, "__setattr__", None) is not object.__setattr__ or hasattr(
-        cls, "__slots__")
+    # Every field is stored straight into the instance __dict__ unless the class keeps one
+    # in a slot (or has no __dict__ at all): then object.__setattr__, which also gets past
+    # a frozen dataclass's __setattr__.
+    set_attrs = not getattr(cls, "__dictoffset__", 0) or any(
+        isinstance(getattr(cls, fld.name, None), types.MemberDescriptorType) for fld in plan)
     lines = [
         "def decode(d):",
         "    if d.__class__ is not dict:",
         f"        raise expected('object for {cls.__name__}', d)",
+        "    get = d.get",
         "    f = None",
         "    try:",
     ]
@@ -449,11 +470,10 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
     for i, fld in enumerate(plan):
         var = f"v{i}"
         names.append((fld.name, var))
-        env[f"dec{i}"] = fld.decode
         env[f"fld{i}"] = fld
         lines.append(f"        f = {fld.key!r}")
         required = fld.default is dataclasses.MISSING and fld.factory is dataclasses.MISSING
-        lines.append(f"        {var} = d.get({fld.key!r}, MISSING)")
+        lines.append(f"        {var} = get({fld.key!r}, MISSING)")
         lines.append(f"        if {var} is MISSING:")
         if required:
             lines.append("            raise DecodeError('required field is missing')")
@@ -461,11 +481,13 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
             lines.append(f"            {var} = fld{i}.factory()")
         else:
             lines.append(f"            {var} = fld{i}.default")
-        lines.append(f"        elif {var} is not None:")
-        lines.append(f"            {var} = dec{i}({var})")
-        if not _accepts_none(fld.tp):
+        if _accepts_none(fld.tp):
+            # null is handled here, so an Optional's own decoder is skipped for the inner one
+            lines.append(f"        elif {var} is not None:")
+            lines += _decode_lines(env, i, _OPTIONAL_INNER.get(fld.decode, fld.decode), var)
+        else:
             lines.append("        else:")
-            lines.append(f"            {var} = dec{i}({var})")
+            lines += _decode_lines(env, i, fld.decode, var)
     if not plan:
         lines.append("        pass")  # only a catch-all (UnknownVariant) or no fields at all
     lines += [
@@ -476,29 +498,35 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
         "    except RecursionError:",
         "        raise DecodeError('nested too deeply to decode', f) from None",
     ]
-    if catch_all or raise_unknown:
-        lines.append("    extra = {k: v for k, v in d.items() if k not in known}" if catch_all
-                     else "    extra = [k for k in d if k not in known]")
-        if raise_unknown:
-            lines += ["    if extra:",
-                      "        raise DecodeError('unknown fields ' + repr(extra))"]
+    env["declared"] = frozenset(f.key for f in plan)
+    if raise_unknown:
+        lines += ["    if not declared.issuperset(d):",
+                  "        extra = [k for k in d if k not in known]",
+                  "        if extra:",
+                  "            raise DecodeError('unknown fields ' + repr(extra))"]
     if catch_all:
-        # dataclasses-json merges a JSON key that equals the catch-all field's own name.
+        # Mostly every key is a declared field: one set test in C instead of a dict
+        # comprehension per object. dataclasses-json merges a JSON key that equals the
+        # catch-all field's own name into the catch-all.
         lines += [
-            f"    own = d.get({catch_all!r}, MISSING)",
-            "    if own is not MISSING:",
-            "        if own.__class__ is not dict:",
-            f"            raise DecodeError('must be an object (the catch-all field)', {catch_all!r})",
-            "        extra = {**own, **extra}",
+            "    if declared.issuperset(d):",
+            "        extra = {}",
+            "    else:",
+            "        extra = {k: v for k, v in d.items() if k not in known}",
+            f"        own = get({catch_all!r}, MISSING)",
+            "        if own is not MISSING:",
+            "            if own.__class__ is not dict:",
+            "                raise DecodeError('must be an object (the catch-all field)',"
+            f" {catch_all!r})",
+            "            extra = {**own, **extra}",
         ]
         names.append((catch_all, "extra"))
     attrs = ", ".join(f"{name!r}: {var}" for name, var in names)
+    lines.append("    o = new(cls)")
     if set_attrs:
         env["setattr"] = object.__setattr__
-        lines.append("    o = new(cls)")
         lines += [f"    setattr(o, {name!r}, {var})" for name, var in names]
-    else:
-        lines.append("    o = new(cls)")
+    elif names:
         lines.append(f"    o.__dict__.update({{{attrs}}})")
     if hasattr(cls, "__post_init__"):
         lines.append("    o.__post_init__()")
@@ -507,6 +535,18 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
     decode: Decoder = env["decode"]
     decode.__qualname__ = f"decode_{cls.__name__}"
     return decode
+
+
+def _decode_lines(env: dict[str, Any], i: int, decode: Decoder, var: str) -> list[str]:
+    """The code decoding ``var`` (never None here) with ``decode``: a class comparison for
+    the decoders that only check the class, else a call."""
+    check = _CLASS_CHECKS.get(decode)
+    if check is None:
+        env[f"dec{i}"] = decode
+        return [f"            {var} = dec{i}({var})"]
+    env[f"cls{i}"], what = check
+    return [f"            if {var}.__class__ is not cls{i}:",
+            f"                raise expected({what!r}, {var})"]
 
 
 def _accepts_none(tp: Any) -> bool:
