@@ -14,9 +14,10 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 from llamastack.errors import APIConnectionError, APIError
 from llamastack.log import logger
@@ -119,6 +120,10 @@ class RetryPolicy:
             if not is_retryable(exc):
                 raise
             first_failure: Exception | None = exc
+
+        # Imported here, at the first retry: tenacity is a tenth of `import llamastack`'s own
+        # time (about 10 ms), and most processes never retry.
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
         def attempt_after_first() -> T:
             nonlocal first_failure
