@@ -10,6 +10,7 @@ arm is chosen by the tag's value, never by "the first arm that fits", and an unk
 becomes an ``UnknownVariant`` holding the whole object instead of failing.
 """
 
+import inspect
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -133,11 +134,24 @@ def tagged_union_among(arms: tuple[Any, ...]) -> "TaggedUnion | None":
 
 
 def _tag_values(arm: type[Any], tag: str) -> tuple[Any, ...]:
-    hints: Mapping[str, Any] = get_type_hints(arm)
-    annotation = hints.get(tag)
+    annotation = _own_annotation(arm, tag)
+    if annotation is None or isinstance(annotation, str):
+        hints: Mapping[str, Any] = get_type_hints(arm)
+        annotation = hints.get(tag)
     if annotation is None:
         raise TypeError(f"{arm.__name__} has no tag field {tag!r}")
     if get_origin(annotation) is Literal:
         return get_args(annotation)
     raise TypeError(f"{arm.__name__}.{tag} must be annotated with Literal[...] to be a tag")
 
+
+
+def _own_annotation(arm: type[Any], name: str) -> Any:
+    """The annotation of ``name`` as written on the nearest class of ``arm``'s MRO that has
+    one. get_type_hints evaluates every annotation of every class, a tenth of importing a
+    module of models with many tagged unions; a string here still goes through it."""
+    for klass in arm.__mro__:
+        annotation = inspect.get_annotations(klass).get(name)
+        if annotation is not None:
+            return annotation
+    return None
