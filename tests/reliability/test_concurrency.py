@@ -83,7 +83,6 @@ class Peak:
         self._thread.join()
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
 def test_one_client_shared_by_8_threads_for_10000_calls(echo_url: str) -> None:
     base_total, base_sockets = open_descriptors()
     errors: list[BaseException] = []

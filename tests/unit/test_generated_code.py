@@ -5,7 +5,11 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from tests.unit.fixtures import ROOT, documents, generator
+import llamastack
+from tests.unit.fixtures import documents, generator
+
+# The package under test: the source tree, or the installed wheel in the packaging matrix.
+PACKAGE_ROOT = Path(llamastack.__file__).resolve().parent.parent
 
 
 def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
@@ -15,7 +19,7 @@ def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
     problems: list[str] = []
     for relative in sorted(files):
         generated = (tmp_path / relative).read_text(encoding="utf-8")
-        checked_in = ROOT / relative
+        checked_in = PACKAGE_ROOT / relative
         if not checked_in.exists():
             problems.append(f"{relative}: missing")
             continue
@@ -24,7 +28,7 @@ def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
             diff = difflib.unified_diff(current.splitlines(), generated.splitlines(),
                                         f"checked in: {relative}", "generated", lineterm="", n=1)
             problems.append("\n".join(list(diff)[:40]))
-    stale = [str(path.relative_to(ROOT)) for path in gen.stale(files, ROOT)]
+    stale = [str(path.relative_to(PACKAGE_ROOT)) for path in gen.stale(files, PACKAGE_ROOT)]
     problems += [f"{path}: no longer generated" for path in stale]
     assert not problems, ("run `python tools/generate_api.py`; the checked-in code differs:\n"
                           + "\n\n".join(problems))

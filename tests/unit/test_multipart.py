@@ -189,7 +189,6 @@ def open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
 def test_a_file_opened_from_a_path_is_closed_after_the_call(
         tmp_path: pathlib.Path, mock: responses.RequestsMock, client: LlamaStackClient) -> None:
     path = tmp_path / "a.bin"
