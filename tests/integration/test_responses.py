@@ -284,7 +284,11 @@ def test_a_background_response_completes_and_then_cannot_be_cancelled(client: Ll
 
     with pytest.raises(ConflictError) as caught:  # 409 is retried by default: not here
         client.call(ResponseCancel(response_id=queued.id), max_retries=0)
-    assert caught.value.message == f"Cannot cancel response '{queued.id}' with status 'completed'"
+    # 0.7.3 words the refusal two ways, depending on whether its background worker has
+    # rewritten the stored response yet (the rewrite drops the background flag).
+    assert caught.value.message in (
+        f"Cannot cancel response '{queued.id}' with status 'completed'",
+        f"Cannot cancel response '{queued.id}': only background responses can be cancelled")
 
 
 def test_cancel_refuses_a_foreground_response(client: LlamaStackClient) -> None:
