@@ -39,6 +39,7 @@ from llamastack.spec import (
     body_field,
     file_field,
     header_field,
+    json_body_field,
     query_field,
 )
 from llamastack.streaming import Stream
@@ -78,6 +79,7 @@ __all__ = [
     "body_field",
     "file_field",
     "header_field",
+    "json_body_field",
     "query_field",
 ]
 

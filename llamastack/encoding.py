@@ -223,6 +223,8 @@ def build_request(
         merge_headers(merged_headers, extra_headers)
 
     body: bytes | MultipartBody | None = None
+    if plan.json_fields:
+        return _whole_body_request(plan, spec, url, merged_headers, extra_body)
     fields = _values(spec, plan.body_fields)
     if stream:
         fields["stream"] = True
@@ -240,6 +242,22 @@ def build_request(
             body = dumps(jsonable(fields))
             merged_headers["Content-Type"] = "application/json"
     return HttpRequest(plan.method, url, merged_headers, body)
+
+
+def _whole_body_request(plan: RequestPlan, spec: object, url: str, headers: dict[str, str],
+                        extra_body: Mapping[str, Any] | None) -> HttpRequest:
+    """A spec whose one json_body_field is the whole JSON body (0.2's bare-array bodies)."""
+    (field,) = plan.json_fields
+    value = getattr(spec, field.attr)
+    if extra_body:
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{type(spec).__name__}.{field.attr} is the whole request body; "
+                            "extra_body cannot be merged into it")
+        value = {**(value or {}), **extra_body}
+    if value is None:
+        return HttpRequest(plan.method, url, headers, None)
+    headers["Content-Type"] = "application/json"
+    return HttpRequest(plan.method, url, headers, dumps(jsonable(value)))
 
 
 def _header_text(value: Any) -> str:

@@ -36,13 +36,14 @@ __all__ = [
     "body_field",
     "file_field",
     "header_field",
+    "json_body_field",
     "plan_for",
     "query_field",
 ]
 
 R = TypeVar("R")
 
-Location = Literal["path", "query", "body", "header", "file"]
+Location = Literal["path", "query", "body", "header", "file", "json"]
 
 # The server lines this library knows; a spec lists the ones that serve it.
 SERVER_LINES = ("0.7", "0.2")
@@ -135,6 +136,11 @@ def header_field(name: str, *, default: Any = None, required: bool = False) -> A
     return _field("header", name=name, default=default, required=required)
 
 
+def json_body_field(*, required: bool = False) -> Any:
+    """A field whose value is the whole JSON body (e.g. a bare array), not one property of it."""
+    return _field("json", required=required)
+
+
 def file_field(*, name: str | None = None, required: bool = True) -> Any:
     """A file part of a multipart/form-data body; the spec's other body fields become
     form fields."""
@@ -160,6 +166,7 @@ class RequestPlan:
     body_fields: tuple[FieldPlan, ...]
     header_fields: tuple[FieldPlan, ...]
     file_fields: tuple[FieldPlan, ...]
+    json_fields: tuple[FieldPlan, ...]
     response_type: Any
     decode_response: Decoder
     decode_chunk: Decoder | None
@@ -207,6 +214,9 @@ def _build_plan(spec_class: type) -> RequestPlan:
         location: Location = meta.get("location") or (
             "path" if field.name in path_names else default_location)
         by_location[location].append(FieldPlan(field.name, meta.get("name") or field.name, location))
+    if by_location["json"] and (len(by_location["json"]) > 1 or by_location["body"]
+                                or by_location["file"]):
+        raise TypeError(f"{name}: a json_body_field is the whole body; it cannot share it")
     response_type = response_type_of(spec_class)
     chunk_type = getattr(spec_class, "stream_chunk", None)
     return RequestPlan(
@@ -218,6 +228,7 @@ def _build_plan(spec_class: type) -> RequestPlan:
         body_fields=tuple(by_location["body"]),
         header_fields=tuple(by_location["header"]),
         file_fields=tuple(by_location["file"]),
+        json_fields=tuple(by_location["json"]),
         response_type=response_type,
         decode_response=decoder_for(response_type),
         decode_chunk=decoder_for(chunk_type) if chunk_type is not None else None,

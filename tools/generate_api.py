@@ -13,6 +13,7 @@ the checked-in files differ from it.
 
 Deliberate deviations from the documents live in the tables below (``ERRATA_NULLABLE`` and
 ``RESPONSE_OVERRIDES`` for decoding leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes,
+``ERRATA_LOCATIONS`` for parameters the server reads from another place,
 ``RENAMES``/``SHARED_WITH_0_7``/``INLINE_NAMES`` for names); specs/README.md lists each with its
 reason. Adding an operation of a pinned document is one row in ``OPERATIONS`` and a rerun.
 """
@@ -271,6 +272,14 @@ ERRATA_PROPERTIES: dict[tuple[str, str, str], dict[str, Any]] = {
     },
 }
 # Spec name -> response type written out, where the document's type is wrong on the wire.
+# Request parameters the server reads from elsewhere than the document says, by
+# (line, method, path, parameter) -> location. 0.2.24 declares SessionRetrieve's
+# `turn_ids: list[str] | None` without Query(), so FastAPI reads it as the whole JSON body
+# of the GET (a bare array) and ignores the query string the document names.
+ERRATA_LOCATIONS = {
+    ("0.2", "GET", "/v1/agents/{agent_id}/session/{session_id}", "turn_ids"): "json",
+}
+
 RESPONSE_OVERRIDES = {
     "TurnRetrieve": "Optional[Turn]",  # 0.2 answers an unknown turn id with 200 and the body null
     "BenchmarkRegister": "None",  # documented 204; 0.7.3 answers 200 with the body null
@@ -784,7 +793,8 @@ class Builder:
             if param["in"] not in ("query", "header"):
                 raise GeneratorError(f"{name}: parameter location {param['in']!r}")
             t = self.type_of(line, param.get("schema", {}), name + camel(param["name"]))
-            add(param["name"], t, param["in"], bool(param.get("required")))
+            location = ERRATA_LOCATIONS.get((line, method, path, param["name"]), param["in"])
+            add(param["name"], t, location, bool(param.get("required")))
         body = op.get("requestBody")
         if body:
             content = body["content"]
@@ -1412,6 +1422,8 @@ def endpoint_module(builder: Builder, group: str) -> str:
             args = [] if sf.attr == sf.wire else [f'name="{sf.wire}"']
             if sf.location == "file":
                 value = f"file_field({', '.join(args + ([] if sf.required else ['required=False']))})"
+            elif sf.location == "json":
+                value = f"json_body_field({'required=True' if sf.required else ''})"
             elif sf.location == "header":
                 value = f'header_field("{sf.wire}"' + (", required=True)" if sf.required else ")")
             elif sf.location in ("query", "body") and (sf.location != default_location or args):
@@ -1422,7 +1434,7 @@ def endpoint_module(builder: Builder, group: str) -> str:
     for name in names_in(builder, text):
         imports.setdefault(f"llamastack.models.{builder.defs[name].module}", set()).add(name)
     helpers = ("CursorPaging", "IndexPaging", "Paging", "Spec", "StreamingSpec", "body_field", "file_field",
-               "header_field", "query_field")
+               "header_field", "json_body_field", "query_field")
     imports["llamastack.spec"] = {name for name in helpers if re.search(rf"\b{name}\b", text)}
     if "FileInput" in text:
         imports["llamastack.multipart"] = {"FileInput"}

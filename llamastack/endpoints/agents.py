@@ -26,7 +26,7 @@ from llamastack.models.agents import (
     TurnMessage,
 )
 from llamastack.models.datasets import PaginatedResponse
-from llamastack.spec import IndexPaging, Paging, Spec, StreamingSpec
+from llamastack.spec import IndexPaging, Paging, Spec, StreamingSpec, json_body_field
 
 __all__ = [
     "AgentCreate",
@@ -126,7 +126,7 @@ class SessionRetrieve(Spec[Session]):
 
     agent_id: str
     session_id: str
-    turn_ids: Optional[list[str]] = None
+    turn_ids: Optional[list[str]] = json_body_field()
 
 
 @dataclass(frozen=True, kw_only=True)
