@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from llamastack._version import __version__
-from llamastack.decoding import DecodeError, Decoder
+from llamastack.decoding import DecodeError, Decoder, parse_json
 from llamastack.encoding import (
     HttpRequest,
     build_request,
@@ -293,8 +293,8 @@ class LlamaStackClient:
         if not content:
             return None
         try:
-            return json.loads(content)
-        except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
+            return parse_json(content)
+        except ValueError:
             return response.text
 
     def get(self, path: str, **kwargs: Any) -> Any:
@@ -404,8 +404,8 @@ class LlamaStackClient:
         content = read_body(response, context)
         body: Any
         try:
-            body = json.loads(content) if content else None
-        except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
+            body = parse_json(content) if content else None
+        except ValueError:
             body = response.text
         message = self._redact(error_message_from_body(body))
         status = response.status_code
@@ -436,8 +436,8 @@ class LlamaStackClient:
     def _decode(self, decode: Decoder, response: Response, context: dict[str, Any]) -> Any:
         content = read_body(response, context)
         try:
-            payload = json.loads(content) if content else None
-        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to parse
+            payload = parse_json(content) if content else None
+        except ValueError as exc:
             raise ResponseDecodeError(
                 f"response body is not JSON: {content[:200]!r}", **context) from exc
         try:

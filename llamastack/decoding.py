@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import operator
 import threading
 import types
@@ -26,7 +27,7 @@ from dataclasses_json.utils import CatchAllVar
 
 from llamastack.models.base import tagged_union_among, tagged_union_for
 
-__all__ = ["DecodeError", "decoder_for"]
+__all__ = ["DecodeError", "decoder_for", "parse_json"]
 
 Decoder = Callable[[Any], Any]
 
@@ -52,6 +53,15 @@ class DecodeError(ValueError):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.problem}" if self.where else self.problem
+
+
+def parse_json(data: bytes | str) -> Any:
+    """``json.loads``, with JSON nested deeper than it can parse as a ValueError too
+    (json raises RecursionError there), so callers handle one kind of bad body."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to parse") from None
 
 
 _cache: dict[Any, Decoder] = {}

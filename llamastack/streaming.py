@@ -12,14 +12,13 @@ and a connection cut in the middle of an event.
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from llamastack.decoding import DecodeError, Decoder
+from llamastack.decoding import DecodeError, Decoder, parse_json
 from llamastack.errors import (
     APIConnectionError,
     APIStatusError,
@@ -204,28 +203,27 @@ class Stream(Generic[C]):
         self._close()
 
     def _iterate(self) -> Generator[C, None, None]:
-        decoder = SSEDecoder()
         try:
-            for chunk in self._body:
-                for event in decoder.feed(chunk):
-                    if event.data == "[DONE]":
-                        return
-                    yield self._chunk(event)
-            try:
-                tail = decoder.finish()
-            except ValueError as exc:
-                raise APIConnectionError(str(exc), **self._context) from exc
-            for event in tail:
+            for event in self._events_of_body():
                 if event.data == "[DONE]":
                     return
                 yield self._chunk(event)
         finally:
             self._close()
 
+    def _events_of_body(self) -> Iterator[ServerSentEvent]:
+        decoder = SSEDecoder()
+        for chunk in self._body:
+            yield from decoder.feed(chunk)
+        try:
+            yield from decoder.finish()
+        except ValueError as exc:
+            raise APIConnectionError(str(exc), **self._context) from exc
+
     def _chunk(self, event: ServerSentEvent) -> C:
         try:
-            payload = json.loads(event.data)
-        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to parse
+            payload = parse_json(event.data)
+        except ValueError as exc:
             if event.event == "error":
                 raise stream_error(event.data, self._context) from None
             raise ResponseDecodeError(f"stream event is not JSON: {event.data[:200]!r}",
