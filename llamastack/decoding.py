@@ -261,11 +261,16 @@ def _build_dict(item: Decoder) -> Decoder:
     def decode_dict(value: Any) -> dict[str, Any]:
         if value.__class__ is not dict:
             raise _expected("object", value)
-        key = ""
+        # A loop, not a comprehension: a comprehension's key is its own, invisible here
+        # when an element fails.
+        decoded: dict[str, Any] = {}
+        key = None
         try:
-            return {key: item(element) for key, element in value.items()}
+            for key, element in value.items():
+                decoded[key] = item(element)
         except DecodeError as exc:
             raise exc.within(f"[{key!r}]") from None
+        return decoded
 
     return decode_dict
 

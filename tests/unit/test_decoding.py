@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 import pytest
 import responses
 
-from llamastack import LlamaStackClient, ResponseDecodeError, Spec, UnknownVariant
+from llamastack import LlamaStackClient, Model, ResponseDecodeError, Spec, UnknownVariant
+from llamastack.decoding import DecodeError, decoder_for
 from tests.unit.specs_for_tests import (
     BASE,
     Event,
@@ -180,3 +181,21 @@ def test_a_big_list_decodes(mock: responses.RequestsMock, client: LlamaStackClie
     page = client.call(ThingList())
     assert len(page.data) == 5000
     assert page.data[4999].model_extra == {"extra": 4999}
+
+
+@dataclass(kw_only=True)
+class Inner(Model):
+    a: int
+
+
+@dataclass(kw_only=True)
+class Outer(Model):
+    m: dict[str, Inner]
+
+
+def test_a_decode_error_inside_a_dict_value_names_its_key() -> None:
+    """The comprehension's key was invisible to the error handler: m[''].a, not m['k2'].a."""
+    with pytest.raises(DecodeError) as caught:
+        decoder_for(Outer)({"m": {"k1": {"a": 1}, "k2": {"a": "x"}}})
+    assert caught.value.where == "m['k2'].a"
+    assert str(caught.value) == "m['k2'].a: expected integer, got string"
