@@ -19,15 +19,21 @@ import json
 import operator
 import threading
 import types
-from collections.abc import Callable
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Protocol, Union, get_args, get_origin, get_type_hints
 
 from dataclasses_json import Undefined, cfg
 from dataclasses_json.utils import CatchAllVar
 
-from llamastack.models.base import tagged_union_among, tagged_union_for
-
-__all__ = ["DecodeError", "decoder_for", "parse_json"]
+__all__ = [
+    "DecodeError",
+    "TaggedUnionDeclaration",
+    "decoder_for",
+    "parse_json",
+    "register_tagged_union",
+    "tagged_union_among",
+    "tagged_union_for",
+]
 
 Decoder = Callable[[Any], Any]
 
@@ -64,32 +70,113 @@ def parse_json(data: bytes | str) -> Any:
         raise ValueError("JSON nested too deeply to parse") from None
 
 
+# --- tagged unions: the registry ---------------------------------------------------------
+
+
+class TaggedUnionDeclaration(Protocol):
+    """What decoding needs of a union told apart by a tag (``models.base.TaggedUnion``)."""
+
+    @property
+    def union(self) -> Any: ...
+
+    @property
+    def tag(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def arms(self) -> Mapping[Any, type[Any]]:
+        """Each tag value and the arm that claims it."""
+        ...
+
+    def unknown(self, value: dict[str, Any]) -> Any:
+        """The member for an object whose tag no arm claims (an ``UnknownVariant``)."""
+        ...
+
+
+# The one home of the registry: models declare their tagged unions into it (TaggedUnion's
+# constructor), decoding reads it. Declarations happen at import, under the import lock.
+_TAGGED_UNIONS: dict[Any, TaggedUnionDeclaration] = {}
+
+
+def register_tagged_union(declaration: TaggedUnionDeclaration) -> None:
+    _TAGGED_UNIONS[declaration.union] = declaration
+
+
+def tagged_union_for(union: Any) -> TaggedUnionDeclaration | None:
+    return _TAGGED_UNIONS.get(union)
+
+
+def tagged_union_among(arms: tuple[Any, ...]) -> TaggedUnionDeclaration | None:
+    """The largest registered tagged union whose arms are all among ``arms``."""
+    present = set(arms)
+    found: TaggedUnionDeclaration | None = None
+    for tagged in _TAGGED_UNIONS.values():
+        members = set(get_args(tagged.union))
+        if members <= present and (found is None or len(members) > len(get_args(found.union))):
+            found = tagged
+    return found
+
+
+# --- the decoder cache --------------------------------------------------------------------
+
+# Complete decoders only: read without the lock, so a decoder found here is never one still
+# being built. A build (of a type and every type it needs) fills _building, which only the
+# thread holding _lock touches, and publishes it here when the outermost type is done; a
+# self-referencing type finds its own _LazyDecoder there while it is being built.
 _cache: dict[Any, Decoder] = {}
+_building: dict[Any, Decoder] = {}
 _lock = threading.RLock()
 
 
 def decoder_for(tp: Any) -> Decoder:
     """The decoder for ``tp`` (a dataclass, a builtin, ``list[...]``, ``dict[str, ...]``,
-    ``Optional``, a ``Literal``, an enum, ``Any``, or a union registered as TaggedUnion)."""
+    ``Optional``, a ``Literal``, an enum, ``Any``, or a union registered as TaggedUnion).
+    Safe to call from any number of threads, first use included."""
     try:
         return _cache[tp]
     except (KeyError, TypeError):
         pass
     with _lock:
-        if tp not in _cache:
-            _cache[tp] = _LazyDecoder(tp)  # breaks cycles of self-referencing models
-            _cache[tp] = _build(tp)
-        return _cache[tp]
+        found = _cache.get(tp) or _building.get(tp)
+        if found is not None:  # built meanwhile, or (this thread) a type being built
+            return found
+        outermost = not _building
+        _building[tp] = _LazyDecoder(tp)
+        try:
+            decoder = _building[tp] = _build(tp)
+            if outermost:
+                _cache.update(_building)
+        except BaseException:
+            _building.pop(tp, None)
+            raise
+        finally:
+            if outermost:
+                _building.clear()
+        return decoder
 
 
 class _LazyDecoder:
-    """Stands in for a decoder still being built (recursive types); resolves on first call."""
+    """Stands in for a decoder still being built (a self-referencing type). It is only ever
+    called after the build that made it was published, or by a thread that waits for it."""
+
+    __slots__ = ("decoder", "tp")
 
     def __init__(self, tp: Any) -> None:
         self.tp = tp
+        self.decoder: Decoder | None = None
 
     def __call__(self, value: Any) -> Any:
-        return _cache[self.tp](value)
+        decoder = self.decoder
+        if decoder is None:
+            # Published with the decoder that holds this stand-in; decoder_for waits on the
+            # lock if another thread is still publishing that build.
+            decoder = _cache.get(self.tp) or decoder_for(self.tp)
+            if decoder is self:
+                raise RuntimeError(f"the decoder for {self.tp!r} was called while being built")
+            self.decoder = decoder
+        return decoder(value)
 
 
 def _kind_name(value: Any) -> str:
@@ -275,10 +362,27 @@ def _build_dict(item: Decoder) -> Decoder:
     return decode_dict
 
 
+def _build_tagged(tagged: TaggedUnionDeclaration) -> Decoder:
+    """Decode by the tag's value, never by "the first arm that fits"; a tag no arm claims
+    gives the declaration's unknown member (an ``UnknownVariant``) instead of failing."""
+    # Built with the union (under the lock), so a thread never sees half of them.
+    arms = {value: decoder_for(arm) for value, arm in tagged.arms.items()}
+    tag, name, unknown = tagged.tag, tagged.name, tagged.unknown
+
+    def decode_tagged(value: Any) -> Any:
+        if value.__class__ is not dict:
+            raise _expected(f"object for {name}", value)
+        tag_value = value.get(tag)
+        decode = arms.get(tag_value) if isinstance(tag_value, (str, int)) else None
+        return unknown(value) if decode is None else decode(value)
+
+    return decode_tagged
+
+
 def _build_union(tp: Any) -> Decoder:
     tagged = tagged_union_for(tp)
     if tagged is not None:
-        return _checked(tagged.decode)
+        return _build_tagged(tagged)
     arms = get_args(tp)
     optional = _NONE_TYPE in arms
     rest = tuple(arm for arm in arms if arm is not _NONE_TYPE)
@@ -295,19 +399,9 @@ def _build_union(tp: Any) -> Decoder:
     non_none = Union[rest] if len(rest) > 1 else rest[0]
     tagged = tagged_union_for(non_none)
     if tagged is not None:
-        inner = _checked(tagged.decode)
+        inner = decoder_for(non_none)
         return (lambda value: None if value is None else inner(value)) if optional else inner
     return _build_kind_union(tp, rest, optional)
-
-
-def _checked(decode: Decoder) -> Decoder:
-    def decode_tagged(value: Any) -> Any:
-        try:
-            return decode(value)
-        except TypeError as exc:
-            raise DecodeError(str(exc)) from None
-
-    return decode_tagged
 
 
 def _json_kinds(tp: Any) -> tuple[type, ...]:

@@ -12,12 +12,21 @@ becomes an ``UnknownVariant`` holding the whole object instead of failing.
 
 import inspect
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from dataclasses_json import CatchAll, DataClassJsonMixin, Undefined
 from dataclasses_json import config as json_config
+
+# The registry of tagged unions lives in decoding, which reads it; this module only declares
+# into it. decoding imports nothing from here, so the two never import each other.
+from llamastack.decoding import (
+    decoder_for,
+    register_tagged_union,
+    tagged_union_among,
+    tagged_union_for,
+)
 
 __all__ = [
     "Model",
@@ -55,15 +64,14 @@ def wire_name(name: str) -> dict[str, Any]:
     return json_config(field_name=name)
 
 
-_REGISTRY: dict[Any, "TaggedUnion"] = {}
-
-
 class TaggedUnion:
     """A union of models told apart by the value of one tag field.
 
     ``TaggedUnion(Union[A, B], tag="type")`` reads each arm's tag values from the arm's
-    ``Literal`` annotation of that field. Declare every field whose type contains the union
-    with ``union_field(its type)``, so dataclasses-json's ``from_dict`` decodes it by tag too.
+    ``Literal`` annotation of that field and registers the union with the decoders, which
+    then choose the arm by the tag's value (an unknown tag gives an ``UnknownVariant``).
+    Declare every field whose type contains the union with ``union_field(its type)``, so
+    dataclasses-json's ``from_dict`` decodes it by tag too.
     """
 
     def __init__(self, union: Any, *, tag: str, name: str | None = None) -> None:
@@ -79,30 +87,19 @@ class TaggedUnion:
                 if value in self.arms:
                     raise TypeError(f"{self.name}: tag {value!r} is claimed by two arms")
                 self.arms[value] = arm
-        _REGISTRY[union] = self
-        self._arm_decoders: dict[Any, Callable[[Any], Any]] | None = None
+        register_tagged_union(self)
 
     def __repr__(self) -> str:
         return f"TaggedUnion({self.name}, tag={self.tag!r})"
 
+    def unknown(self, value: dict[str, Any]) -> UnknownVariant:
+        """The member for an object whose tag no arm claims: all of it, kept."""
+        return UnknownVariant(model_extra=dict(value))
+
     def decode(self, value: Any) -> Any:
-        """The member for one JSON object, chosen by its tag."""
-        if not isinstance(value, dict):
-            raise TypeError(f"{self.name}: expected a JSON object, got {type(value).__name__}")
-        tag_value = value.get(self.tag)
-        decoders = self._decoders()
-        decoder = decoders.get(tag_value) if isinstance(tag_value, (str, int)) else None
-        if decoder is None:
-            return UnknownVariant(model_extra=dict(value))
-        return decoder(value)
-
-    def _decoders(self) -> dict[Any, Callable[[Any], Any]]:
-        # Built on first use: arms may be declared after the union (forward references).
-        if self._arm_decoders is None:
-            from llamastack.decoding import decoder_for
-
-            self._arm_decoders = {value: decoder_for(arm) for value, arm in self.arms.items()}
-        return self._arm_decoders
+        """The member for one JSON object, chosen by its tag (``DecodeError`` if it is not
+        an object)."""
+        return decoder_for(self.union)(value)
 
 
 def union_field(tp: Any, **kwargs: Any) -> Any:
@@ -111,26 +108,9 @@ def union_field(tp: Any, **kwargs: Any) -> Any:
     dataclasses-json would decode the union by trying arms in order; this hands the field to
     the library's decoder for ``tp`` instead, so ``from_dict`` dispatches by tag as well.
     """
-    from llamastack.decoding import decoder_for
-
     metadata = dict(kwargs.pop("metadata", {}))
     metadata.update(json_config(decoder=lambda value: decoder_for(tp)(value)))
     return field(metadata=metadata, **kwargs)
-
-
-def tagged_union_for(union: Any) -> "TaggedUnion | None":
-    return _REGISTRY.get(union)
-
-
-def tagged_union_among(arms: tuple[Any, ...]) -> "TaggedUnion | None":
-    """The largest registered TaggedUnion whose arms are all among ``arms``."""
-    present = set(arms)
-    found: TaggedUnion | None = None
-    for tagged in _REGISTRY.values():
-        members = set(get_args(tagged.union))
-        if members <= present and (found is None or len(members) > len(get_args(found.union))):
-            found = tagged
-    return found
 
 
 def _tag_values(arm: type[Any], tag: str) -> tuple[Any, ...]:
@@ -143,7 +123,6 @@ def _tag_values(arm: type[Any], tag: str) -> tuple[Any, ...]:
     if get_origin(annotation) is Literal:
         return get_args(annotation)
     raise TypeError(f"{arm.__name__}.{tag} must be annotated with Literal[...] to be a tag")
-
 
 
 def _own_annotation(arm: type[Any], name: str) -> Any:

@@ -46,7 +46,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import llamastack.models
-from llamastack.decoding import DecodeError, decoder_for
+from llamastack.decoding import DecodeError, TaggedUnionDeclaration, decoder_for
 from llamastack.models.base import (
     Model,
     TaggedUnion,
@@ -287,7 +287,7 @@ class JsonFor:
             return values
         return st.none() if depth >= self.max_depth else st.none() | values
 
-    def _tagged(self, tagged: TaggedUnion, depth: int) -> st.SearchStrategy[Any]:
+    def _tagged(self, tagged: TaggedUnionDeclaration, depth: int) -> st.SearchStrategy[Any]:
         def with_tag(arm: type[Any], value: Any) -> st.SearchStrategy[dict[str, Any]]:
             return self(arm, depth).map(lambda obj: {**obj, tagged.tag: value})
 
