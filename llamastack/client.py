@@ -39,6 +39,7 @@ from llamastack.executor import (
     Timeout,
     Transport,
     iter_body,
+    peek_body,
     read_body,
 )
 from llamastack.log import REDACTED, enable_debug_from_env
@@ -234,8 +235,11 @@ class LlamaStackClient:
         def attempt() -> Stream[C]:
             response = self._attempt(request, spec, timeout, stream=True)
             context = self._context(spec, request, response)
-            if response.headers.get("content-type", "").startswith("application/json"):
+            media_type = _media_type(response)
+            if media_type == "application/json":
                 raise self._not_a_stream(response, context)
+            if media_type != "text/event-stream":
+                raise _not_an_event_stream(response, context)
             events = Stream[C](iter_body(response, context), decode_chunk, context,
                                  response.close)
             return _peeked(events)
@@ -449,6 +453,25 @@ class LlamaStackClient:
 
 def _any_json(payload: Any) -> Any:
     return payload
+
+
+def _media_type(response: Response) -> str:
+    return response.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+# How much of an answer that is not an event stream the error quotes.
+_PREVIEW_BYTES = 200
+
+
+def _not_an_event_stream(response: Response, context: dict[str, Any]) -> ResponseDecodeError:
+    """A 200 that is not an event stream: a proxy's or captive portal's page, typically. Read
+    as events it gave no chunks (a page ending in a newline) or a cut connection, retried."""
+    content_type = response.headers.get("content-type") or "no Content-Type"
+    start = peek_body(response, _PREVIEW_BYTES)
+    return ResponseDecodeError(
+        f"expected a text/event-stream answer, got {content_type}: "
+        f"{start.decode('utf-8', 'replace')!r} (is a proxy answering for the server?)",
+        **context)
 
 
 def _type_name(context: Mapping[str, Any]) -> str:

@@ -29,8 +29,11 @@ __all__ = [
     "Session",
     "Timeout",
     "Transport",
+    "iter_body",
     "new_session",
+    "peek_body",
     "prepare",
+    "read_body",
 ]
 
 Response = requests.Response
@@ -191,6 +194,17 @@ def read_body(response: Response, context: Mapping[str, Any]) -> bytes:
     except _TRANSPORT_ERRORS as exc:
         response.close()
         raise_transport_error(exc, context, "reading the response body")
+
+
+def peek_body(response: Response, size: int) -> bytes:
+    """Up to ``size`` bytes of the body, for an error message; the response is closed and a
+    failure to read gives what was read (nothing): the caller is reporting another problem."""
+    try:
+        return next(response.iter_content(size), b"")[:size]
+    except _TRANSPORT_ERRORS:
+        return b""
+    finally:
+        response.close()
 
 
 def iter_body(response: Response, context: Mapping[str, Any]) -> Iterator[bytes]:

@@ -338,6 +338,20 @@ def test_html_page_with_status_200_raises_response_decode_error(
     assert_chained(caught.value)
 
 
+@pytest.mark.parametrize("page", [PROXY_PAGE + "\n", PROXY_PAGE], ids=["newline", "no-newline"])
+def test_html_page_answering_a_stream_is_a_decode_error_not_retried(
+        page: str, server: FaultServer, policy: RetryPolicy) -> None:
+    """A captive portal's or proxy's page with 200, where events were asked for: read as
+    events it gave zero chunks and no error (ending in a newline) or a retried 'cut'."""
+    server.script(*[respond(200, page, {"Content-Type": "text/html"})] * 3)
+    with make_client(server, policy) as client, pytest.raises(ResponseDecodeError) as caught:
+        client.stream(ThingStream(name="n"))
+    assert "expected a text/event-stream answer, got text/html" in str(caught.value)
+    assert "502 Bad Gateway" in str(caught.value)
+    assert len(str(caught.value)) < 1000
+    assert len(server.requests) == 1
+
+
 @pytest.mark.parametrize("body", [
     b'{"id": "t1", "name": ',  # cut
     b"{'id': 't1'}",  # Python repr, not JSON

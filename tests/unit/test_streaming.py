@@ -181,6 +181,7 @@ def test_a_spec_without_chunks_cannot_stream(client: LlamaStackClient) -> None:
 
 def test_a_stream_only_spec_streams(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
     mock.post(BASE + "/v1/agents/a/session/s/turn", body=sse('{"id": "1", "delta": "a"}'),
+              content_type="text/event-stream",
               match=[matchers.json_params_matcher({"messages": [], "stream": True})])
     assert len(list(client.stream(TurnCreate(agent_id="a", session_id="s")))) == 1
 
