@@ -10,7 +10,13 @@
 import logging as _logging
 
 from llamastack._version import __version__
-from llamastack.client import DEFAULT_BASE_URL, ENVIRONMENTS, LlamaStackClient, WithResponse
+from llamastack.client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ENVIRONMENTS,
+    LlamaStackClient,
+    WithResponse,
+)
 from llamastack.errors import (
     APIConnectionError,
     APIConnectionTimeoutError,
@@ -46,6 +52,7 @@ from llamastack.streaming import Stream
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "ENVIRONMENTS",
     "APIConnectionError",
     "APIConnectionTimeoutError",

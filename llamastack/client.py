@@ -49,12 +49,17 @@ from llamastack.retry import RetryPolicy
 from llamastack.spec import RequestPlan, Spec, StreamingSpec, plan_for
 from llamastack.streaming import Stream, stream_error
 
-__all__ = ["DEFAULT_BASE_URL", "ENVIRONMENTS", "LlamaStackClient", "WithResponse"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES", "ENVIRONMENTS", "LlamaStackClient",
+           "WithResponse"]
 
 R = TypeVar("R")
 C = TypeVar("C")
 
 DEFAULT_BASE_URL = "http://localhost:8321"
+# A non-streamed body (inflated) larger than this is refused: 512 MiB is the largest file
+# OpenAI-style file APIs accept, far above any JSON answer, and still bounds what a small
+# compressed body can make the client allocate.
+DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 ENVIRONMENTS: Mapping[str, str] = {"local": "http://localhost:8321"}
 BASE_URL_ENV = ("LLAMA_STACK_BASE_URL", "LLAMA_STACK_CLIENT_BASE_URL")
 API_KEY_ENV = ("LLAMA_STACK_API_KEY", "LLAMA_STACK_CLIENT_API_KEY")
@@ -119,10 +124,12 @@ class LlamaStackClient:
         middleware: Sequence[Middleware] = (),
         provider_data: Mapping[str, Any] | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = _resolve_base_url(base_url, environment)
         self.timeout = _check_timeout(timeout)
         self.max_retries = _check_retries(max_retries)
+        self.max_response_bytes = _check_max_bytes(max_response_bytes)
         self._api_key = api_key if api_key is not None else _from_env(API_KEY_ENV)
         self._secrets = tuple(s for s in _secret_strings(self._api_key, provider_data) if s)
         self.default_query = dict(default_query or {})
@@ -190,7 +197,7 @@ class LlamaStackClient:
         response = self._send(request, spec, timeout, max_retries, on_upload_progress)
         context = self._context(spec, request, response)
         if plan.response_type is bytes:  # the body itself (GET /v1/files/{file_id}/content)
-            return WithResponse(read_body(response, context), response)  # type: ignore[arg-type]
+            return WithResponse(self._read(response, context), response)  # type: ignore[arg-type]
         return WithResponse(self._decode(plan.decode_response, response, context), response)
 
     def raw(
@@ -293,7 +300,7 @@ class LlamaStackClient:
         parsed JSON, or the text when the body is not JSON (None when it is empty)."""
         request = self._raw_request(method, path, query, body, headers, files)
         response = self._send(request, None, timeout, max_retries, None)
-        content = read_body(response, self._context(None, request, response))
+        content = self._read(response, self._context(None, request, response))
         if not content:
             return None
         try:
@@ -380,12 +387,20 @@ class LlamaStackClient:
     def _attempt(self, request: HttpRequest, spec: object, timeout: Timeout | None,
                  stream: bool) -> Response:
         context = self._context(spec, request, None)
+        # Always sent as a stream, so the body is read here, with the size limit (requests
+        # would read all of it, inflated, before returning) and inside the attempt (a body
+        # cut short is retried like any connection failure).
         response = self._transport.send(
             request, timeout=self.timeout if timeout is None else _check_timeout(timeout),
-            stream=stream, context=context)
+            stream=True, context=context)
         if not 200 <= response.status_code < 300:
             raise self._status_error(response, self._context(spec, request, response))
+        if not stream:
+            self._read(response, self._context(spec, request, response))
         return response
+
+    def _read(self, response: Response, context: dict[str, Any]) -> bytes:
+        return read_body(response, context, self.max_response_bytes)
 
     def _context(self, spec: object, request: HttpRequest, response: Response | None
                  ) -> dict[str, Any]:
@@ -405,12 +420,16 @@ class LlamaStackClient:
         return text
 
     def _status_error(self, response: Response, context: dict[str, Any]) -> APIStatusError:
-        content = read_body(response, context)
         body: Any
         try:
-            body = parse_json(content) if content else None
-        except ValueError:
-            body = response.text
+            content = self._read(response, context)
+        except ResponseDecodeError as exc:  # the status is the news, not the body's size
+            body = f"(error body not read: {exc.message})"
+        else:
+            try:
+                body = parse_json(content) if content else None
+            except ValueError:
+                body = response.text
         message = self._redact(error_message_from_body(body))
         status = response.status_code
         spec = context.get("spec")
@@ -438,7 +457,7 @@ class LlamaStackClient:
                                    **{**context, "body": payload})
 
     def _decode(self, decode: Decoder, response: Response, context: dict[str, Any]) -> Any:
-        content = read_body(response, context)
+        content = self._read(response, context)
         try:
             payload = parse_json(content) if content else None
         except ValueError as exc:
@@ -503,6 +522,13 @@ def _check_timeout(timeout: Timeout) -> Timeout:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     return timeout
+
+
+def _check_max_bytes(max_bytes: int | None) -> int | None:
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)
+                                  or max_bytes <= 0):
+        raise ValueError(f"max_response_bytes must be an int > 0 or None, got {max_bytes!r}")
+    return max_bytes
 
 
 def _check_retries(max_retries: int) -> int:

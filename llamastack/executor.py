@@ -18,7 +18,7 @@ import requests
 import urllib3
 
 from llamastack.encoding import HttpRequest
-from llamastack.errors import APIConnectionError, APIConnectionTimeoutError
+from llamastack.errors import APIConnectionError, APIConnectionTimeoutError, ResponseDecodeError
 from llamastack.log import logger, redact_headers
 from llamastack.multipart import MultipartBody
 
@@ -48,6 +48,7 @@ CallNext = Callable[[PreparedRequest], Response]
 Middleware = Callable[[PreparedRequest, CallNext], Response]
 
 _STREAM_CHUNK_BYTES = 64 * 1024
+_READ_CHUNK_BYTES = 64 * 1024
 
 _TRANSPORT_ERRORS = (
     requests.RequestException,
@@ -188,12 +189,48 @@ def _chain(middleware: Middleware, call_next: CallNext) -> CallNext:
     return handle
 
 
-def read_body(response: Response, context: Mapping[str, Any]) -> bytes:
+def read_body(response: Response, context: Mapping[str, Any], max_bytes: int | None = None
+              ) -> bytes:
+    """The whole body, inflated (gzip, deflate), read once and kept as ``response.content``.
+
+    Past ``max_bytes`` of inflated body it stops reading and raises ResponseDecodeError: a
+    small compressed body can inflate a thousandfold, so the size on the wire says nothing.
+    Reading in pieces, no more than one piece past the limit is ever held: urllib3 >= 2.6
+    inflates at most the piece asked for, older versions what one 64 kB read inflates to.
+    """
+    # requests' own test for a body read already (by middleware, or one it made up itself)
+    if response._content is not False:  # type: ignore[comparison-overlap]  # False: not read yet
+        content = response.content
+        if max_bytes is not None and len(content) > max_bytes:
+            raise _too_large(response, context, max_bytes)
+        return content
+    pieces: list[bytes] = []
+    size = 0
     try:
-        return response.content
+        for piece in response.iter_content(_READ_CHUNK_BYTES):
+            size += len(piece)
+            if max_bytes is not None and size > max_bytes:
+                response.close()
+                raise _too_large(response, context, max_bytes)
+            pieces.append(piece)
     except _TRANSPORT_ERRORS as exc:
         response.close()
         raise_transport_error(exc, context, "reading the response body")
+    content = b"".join(pieces)
+    # Kept where requests keeps a body it read itself, so response.content, .text and
+    # .json() work for the caller (with_response, raw) as after any requests call.
+    response._content = content
+    response.close()  # everything is read: the connection goes back to the pool
+    return content
+
+
+def _too_large(response: Response, context: Mapping[str, Any], max_bytes: int
+               ) -> ResponseDecodeError:
+    encoding = response.headers.get("content-encoding")
+    inflated = f" once inflated (Content-Encoding: {encoding})" if encoding else ""
+    return ResponseDecodeError(
+        f"the response body is larger than max_response_bytes={max_bytes}{inflated}; "
+        "give the client a larger max_response_bytes (or None) to accept it", **context)
 
 
 def peek_body(response: Response, size: int) -> bytes:

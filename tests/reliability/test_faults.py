@@ -608,6 +608,44 @@ def test_very_large_json_list_decodes_without_pathological_memory(
     assert peak < 4 * len(large_list_body), f"peak {peak / 1e6:.0f} MB"
 
 
+def compression_bomb(inflated_bytes: int, encoding: str = "gzip") -> bytes:
+    compressor = zlib.compressobj(level=9, wbits={"gzip": 31, "deflate": 15}[encoding])
+    block = b" " * (1 << 20)  # whitespace: valid around JSON, and compresses a thousandfold
+    parts = [compressor.compress(b'{"data": [], "has_more": false}')]
+    parts += [compressor.compress(block) for _ in range(inflated_bytes >> 20)]
+    return b"".join(parts) + compressor.flush()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compressed_answer_past_max_response_bytes_is_refused_before_it_is_inflated(
+        encoding: str, server: FaultServer, policy: RetryPolicy) -> None:
+    """100 kB on the wire, 100 MB inflated: requests used to inflate all of it."""
+    bomb = compression_bomb(100 << 20, encoding)
+    assert len(bomb) < 200_000
+    server.script(*[respond(200, bomb, {"Content-Type": "application/json",
+                                        "Content-Encoding": encoding})] * 3)
+    with make_client(server, policy, max_response_bytes=4 << 20) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseDecodeError) as caught:
+                client.call(ItemListRetrieve())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert (f"larger than max_response_bytes=4194304 once inflated (Content-Encoding: {encoding})"
+            in str(caught.value))
+    assert len(server.requests) == 1  # refused, not retried
+    assert peak < 16 << 20, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_a_compressed_answer_within_max_response_bytes_decodes(
+        server: FaultServer, policy: RetryPolicy) -> None:
+    server.script(respond(200, compression_bomb(4 << 20), {"Content-Type": "application/json",
+                                                    "Content-Encoding": "gzip"}))
+    with make_client(server, policy, max_response_bytes=8 << 20) as client:
+        assert client.call(ItemListRetrieve()).data == []
+
+
 def big_stream(events: int, size: int) -> Iterator[bytes]:
     delta = "y" * size
     for n in range(events):

@@ -203,6 +203,8 @@ def test_repr_shows_no_secrets() -> None:
 @pytest.mark.parametrize(("option", "value"), [
     ("timeout", 0), ("timeout", -1), ("timeout", "5"), ("timeout", True), ("timeout", (1, 0)),
     ("max_retries", -1), ("max_retries", 1.5), ("max_retries", True),
+    ("max_response_bytes", 0), ("max_response_bytes", -1), ("max_response_bytes", 1.5),
+    ("max_response_bytes", True), ("max_response_bytes", "1MB"),
 ])
 def test_invalid_options_are_refused(option: str, value: Any) -> None:
     with pytest.raises(ValueError, match=option):
