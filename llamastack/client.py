@@ -7,11 +7,13 @@ spec's declared type (decoding).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from llamastack._version import __version__
 from llamastack.decoding import DecodeError, Decoder, parse_json
@@ -131,7 +133,7 @@ class LlamaStackClient:
         self.max_retries = _check_retries(max_retries)
         self.max_response_bytes = _check_max_bytes(max_response_bytes)
         self._api_key = api_key if api_key is not None else _from_env(API_KEY_ENV)
-        self._secrets = tuple(s for s in _secret_strings(self._api_key, provider_data) if s)
+        self._secrets = _secret_strings(self._api_key, provider_data, self.base_url)
         self.default_query = dict(default_query or {})
         self.retry_policy = retry_policy or RetryPolicy()
         headers = {"Accept": "application/json", "User-Agent": f"llamastack-python/{__version__}"}
@@ -142,12 +144,13 @@ class LlamaStackClient:
             headers[PROVIDER_DATA_HEADER] = json.dumps(jsonable(provider_data))
         merge_headers(headers, default_headers or {})
         self._headers = headers
-        self._transport = Transport(session, proxies=proxies, middleware=middleware)
+        self._transport = Transport(session, proxies=proxies, middleware=middleware,
+                                    redact=self._redact)
         enable_debug_from_env()
 
     def __repr__(self) -> str:
-        return (f"LlamaStackClient(base_url={self.base_url!r}, timeout={self.timeout!r}, "
-                f"max_retries={self.max_retries!r})")
+        return (f"LlamaStackClient(base_url={self._redact(self.base_url)!r}, "
+                f"timeout={self.timeout!r}, max_retries={self.max_retries!r})")
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -554,10 +557,51 @@ def _redact_cut(text: str, secret: str) -> str:
     return text
 
 
-def _secret_strings(api_key: str | None, provider_data: Mapping[str, Any] | None) -> list[str]:
+# Strings shorter than this inside provider data or a URL's credentials are not hidden on
+# their own ("us" as a region would blank out every "us" in every message).
+_MIN_SECRET_CHARS = 4
+
+
+def _secret_strings(api_key: str | None, provider_data: Mapping[str, Any] | None,
+                    base_url: str) -> tuple[str, ...]:
+    """Every string that must never be shown, longest first (so a secret that contains
+    another is hidden whole): the API key, the provider data header and every string in it
+    at any depth, and the credentials of the base URL."""
     secrets = [api_key or ""]
     if provider_data:
-        secrets.append(json.dumps(jsonable(provider_data)))
-        secrets.extend(str(v) for v in provider_data.values() if isinstance(v, str) and len(v) >= 4)
-    return secrets
+        data = jsonable(provider_data)
+        secrets.append(json.dumps(data))
+        secrets.extend(text for text in _strings_in(data) if len(text) >= _MIN_SECRET_CHARS)
+    secrets.extend(_url_credentials(base_url))
+    return tuple(sorted({secret for secret in secrets if secret}, key=len, reverse=True))
 
+
+def _strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _url_credentials(url: str) -> list[str]:
+    """``user:password`` of ``http://user:password@host`` as written and as decoded, the
+    password (or a lone user name, which is then the token), and the Basic credentials
+    requests derives from them for the Authorization header."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return []
+    userinfo = parts.netloc.rpartition("@")[0]
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    pieces = [parts.password or "", password] if parts.password else [parts.username or "", user]
+    found = [userinfo, unquote(userinfo)]
+    found += [piece for piece in pieces if len(piece) >= _MIN_SECRET_CHARS]
+    try:  # as requests.auth._basic_auth_str encodes them
+        basic = f"{user}:{password}".encode("latin-1")
+    except UnicodeEncodeError:
+        basic = f"{user}:{password}".encode()
+    found.append(base64.b64encode(basic).decode())
+    return found

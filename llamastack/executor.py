@@ -103,8 +103,10 @@ class Transport:
         *,
         proxies: Mapping[str, str] | None = None,
         middleware: Sequence[Middleware] = (),
+        redact: Callable[[str], str] = str,
     ) -> None:
         self.owns_session = session is None
+        self.redact = redact  # for the URLs it logs: they may carry user:password
         self.session = session if session is not None else new_session()
         # Client-wide proxies go with each send; the caller's session is never mutated.
         self.proxies = {**self.session.proxies, **proxies} if proxies else None
@@ -142,8 +144,8 @@ class Transport:
     def _send(self, prepared: PreparedRequest, *, timeout: Timeout, stream: bool) -> Response:
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
-            logger.debug("request: %s %s headers=%s", prepared.method, prepared.url,
-                         redact_headers(prepared.headers))
+            logger.debug("request: %s %s headers=%s", prepared.method,
+                         self.redact(prepared.url or ""), redact_headers(prepared.headers))
         if isinstance(prepared.body, MultipartBody):
             prepared.body.rewind()
         started = time.perf_counter()
@@ -154,8 +156,9 @@ class Transport:
         response = self.session.send(prepared, timeout=connect_read, stream=stream,
                                      allow_redirects=False, **kwargs)
         if debug:
-            logger.debug("response: %s %s -> %s in %.1f ms", prepared.method, prepared.url,
-                         response.status_code, (time.perf_counter() - started) * 1000)
+            logger.debug("response: %s %s -> %s in %.1f ms", prepared.method,
+                         self.redact(prepared.url or ""), response.status_code,
+                         (time.perf_counter() - started) * 1000)
         return response
 
 

@@ -1,6 +1,7 @@
 """Secrets stay secret, TLS is verified, and the environment is not consulted.
 
-The API key and the provider data never appear in any log record of the ``llamastack``
+The API key, the provider data (every string in it, at any depth) and the credentials of a
+``http://user:password@host`` base URL never appear in any log record of the ``llamastack``
 logger at any level, in ``repr(client)``, or in ``str()``/``repr()`` of any exception the
 client raises (nor anywhere in its printed traceback), even when the server echoes the
 Authorization header back, in an error body, a 200 body, a redirect, or a stream.
@@ -8,6 +9,7 @@ Authorization header back, in an error body, a 200 body, a redirect, or a stream
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -44,8 +46,15 @@ from tests.reliability.specs import ItemListRetrieve, ThingCreate, ThingRetrieve
 
 API_KEY = "sk-live-4f9a8c7e6d5b4a3f2e1d0c9b"
 PROVIDER_SECRET = "fw-prov-7e6d5c4b3a2f1e0d"
-PROVIDER_DATA = {"fireworks_api_key": PROVIDER_SECRET, "region": "us"}
-SECRETS = (API_KEY, PROVIDER_SECRET)
+NESTED_SECRET = "vllm-tok-5a4b3c2d1e0f9a8b"  # inside an object: {"vllm": {"api_token": ...}}
+LISTED_SECRET = "fallback-key-0f1e2d3c4b5a"  # inside a list of objects
+PROVIDER_DATA = {"fireworks_api_key": PROVIDER_SECRET, "region": "us",
+                 "vllm": {"api_token": NESTED_SECRET, "url": "http://127.0.0.1:1"},
+                 "fallbacks": [{"key": LISTED_SECRET}]}
+URL_USER, URL_PASSWORD = "svc-reader", "pw-9d8c7b6a5f4e3d2c1b"
+# What requests sends for credentials in the URL: Authorization: Basic base64(user:password)
+BASIC = base64.b64encode(f"{URL_USER}:{URL_PASSWORD}".encode()).decode()
+SECRETS = (API_KEY, PROVIDER_SECRET, NESTED_SECRET, LISTED_SECRET, URL_PASSWORD, BASIC)
 THING = {"id": "t1", "name": "first"}
 
 
@@ -83,12 +92,16 @@ def echoing(status: int, shape: Callable[[str, str], str],
     return action
 
 
-def echo_stream(shape: Callable[[str, str], bytes], *, end: str = "finish") -> Action:
+def echo_stream(shape: Callable[[str, str], bytes], *, end: str = "finish",
+                first: bool = True) -> Action:
+    """A stream whose second event (or, without ``first``, its first) echoes the request's
+    Authorization and provider-data headers."""
+
     def action(conn: Conn, request: RecordedRequest) -> None:
         auth = request.headers.get("authorization", "")
         provider = request.headers.get("x-llamastack-provider-data", "")
-        first = b'data: {"index": 0, "delta": "x"}\n\n'
-        sse_response([first, shape(auth, provider)], end=end)(conn, request)
+        before = [b'data: {"index": 0, "delta": "x"}\n\n'] if first else []
+        sse_response([*before, shape(auth, provider)], end=end)(conn, request)
 
     return action
 
@@ -126,6 +139,21 @@ def secret_client(server: FaultServer, policy: RetryPolicy, **options: Any) -> L
                             retry_policy=policy, **options)
 
 
+def url_credentials_client(server: FaultServer, policy: RetryPolicy, **options: Any
+                           ) -> LlamaStackClient:
+    """Credentials in the base URL instead of an API key (requests sends them as Basic)."""
+    options.setdefault("timeout", 5.0)
+    base_url = server.url.replace("http://", f"http://{URL_USER}:{URL_PASSWORD}@")
+    return LlamaStackClient(base_url=base_url, provider_data=PROVIDER_DATA, retry_policy=policy,
+                            **options)
+
+
+CLIENTS: dict[str, tuple[Callable[..., LlamaStackClient], str]] = {
+    "api-key": (secret_client, f"Bearer {API_KEY}"),
+    "url-credentials": (url_credentials_client, f"Basic {BASIC}"),
+}
+
+
 # Each case: what the server does, and the call that meets it.
 Call = Callable[[LlamaStackClient], Any]
 
@@ -159,6 +187,11 @@ CASES: dict[str, tuple[list[Action], Call]] = {
                              lambda c: c.call(ItemListRetrieve())),
     "redirect-echo": ([echoing(302, lambda a, p: "", {"Location": "http://127.0.0.2:9/?t={auth}"})],
                       call_thing),
+    "nested-provider-value-echo": ([echoing(401, lambda a, p: json.dumps({"detail": (
+        f"vllm refused token {json.loads(p)['vllm']['api_token']}, fallback "
+        f"{json.loads(p)['fallbacks'][0]['key']}")}))], call_thing),
+    "provider-data-reserialised-echo": ([echoing(400, lambda a, p: json.dumps(
+        {"detail": {"provider_data": json.loads(p)}}, sort_keys=True))], call_thing),
     "undocumented-echo": ([echoing(403, error_json)], lambda c: c.get("/v1/anything")),
     "undocumented-200-echo": ([echoing(200, lambda a, p: a)], lambda c: c.get("/v1/anything")),
     "reset": ([raw(b"", then="reset")] * 3, call_thing),
@@ -174,24 +207,27 @@ CASES: dict[str, tuple[list[Action], Call]] = {
     "stream-not-json-echo": ([echo_stream(lambda a, p: f"data: {a}\n\n".encode())], stream_all),
     "stream-cut-in-echo": ([echo_stream(lambda a, p: f'data: {{"delta": "{a}'.encode(),
                                         end="close")], stream_all),
-    "stream-error-first": ([sse_response([f"data: {error_json('Bearer ' + API_KEY, '')}\n\n"
-                                          .encode()])], stream_all),
+    "stream-error-first": ([echo_stream(lambda a, p: f"data: {error_json(a, p)}\n\n".encode(),
+                                        first=False)], stream_all),
 }
 
 
+@pytest.mark.parametrize("kind", list(CLIENTS))
 @pytest.mark.parametrize("case", list(CASES))
 def test_no_secret_in_logs_or_exceptions(server: FaultServer, policy: RetryPolicy,
-                                         captured_logs: list[str], case: str) -> None:
+                                         captured_logs: list[str], case: str, kind: str) -> None:
     actions, call = CASES[case]
+    make, authorization = CLIENTS[kind]
     server.script(*actions)
-    with secret_client(server, policy) as client:
+    with make(server, policy) as client:
         try:
             call(client)
         except APIError as exc:
             assert leaks(exception_text(exc)) == [], exception_text(exc)
         assert leaks(repr(client)) == []
     assert server.requests, "the call reached the server"
-    assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"  # it was sent
+    assert server.requests[0].headers["authorization"] == authorization  # it was sent
+    assert NESTED_SECRET in server.requests[0].headers["x-llamastack-provider-data"]
     assert captured_logs, "the client logs every request at DEBUG"
     assert leaks("\n".join(captured_logs)) == [], captured_logs
 
@@ -211,6 +247,24 @@ def test_repr_of_client_shows_no_secret() -> None:
     client = LlamaStackClient(base_url="http://127.0.0.1:9", api_key=API_KEY,
                               provider_data=PROVIDER_DATA)
     assert leaks(repr(client)) == [] and leaks(str(client)) == []
+
+
+def test_repr_of_client_shows_no_credentials_of_the_url() -> None:
+    client = LlamaStackClient(base_url=f"http://{URL_USER}:{URL_PASSWORD}@127.0.0.1:9")
+    assert leaks(repr(client)) == [] and leaks(str(client)) == []
+    assert "127.0.0.1:9" in repr(client)
+
+
+def test_a_refused_connection_shows_no_credentials_of_the_url(
+        policy: RetryPolicy, captured_logs: list[str]) -> None:
+    with LlamaStackClient(base_url=f"http://{URL_USER}:{URL_PASSWORD}@127.0.0.1:9",
+                          retry_policy=policy) as client, \
+            pytest.raises(APIConnectionError) as caught:
+        call_thing(client)
+    assert leaks(exception_text(caught.value)) == [], exception_text(caught.value)
+    assert caught.value.url is not None and URL_PASSWORD not in caught.value.url
+    assert "127.0.0.1:9/v1/things/t1" in caught.value.url
+    assert leaks("\n".join(captured_logs)) == [], captured_logs
 
 
 def test_secrets_from_the_environment_are_treated_alike(

@@ -15,6 +15,7 @@ from llamastack import (
     APIConnectionError,
     APIConnectionTimeoutError,
     APITimeoutError,
+    AuthenticationError,
     LlamaStackClient,
     NotFoundError,
     WithResponse,
@@ -198,6 +199,22 @@ def test_repr_shows_no_secrets() -> None:
     assert "http://x.invalid" in text
     assert "sk-very-secret" not in text
     assert "prov-secret-value" not in text
+
+
+def test_repr_shows_the_base_url_without_its_password() -> None:
+    with LlamaStackClient("http://reader:s3cret-pass@x.invalid:81") as client:
+        assert repr(client).startswith("LlamaStackClient(base_url='http://<redacted>@x.invalid:81'")
+        assert client.base_url == "http://reader:s3cret-pass@x.invalid:81"  # still used as given
+
+
+def test_a_secret_nested_in_provider_data_is_redacted_from_errors(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    client = make_client(provider_data={"vllm": {"api_token": "tok-nested-123"}, "n": [["deep-456"]]})
+    mock.get(URL_T1, status=401, json={"detail": "tokens tok-nested-123 and deep-456 refused"})
+    with pytest.raises(AuthenticationError) as caught:
+        client.call(ThingRetrieve(thing_id="t1"))
+    assert "tok-nested-123" not in str(caught.value) and "deep-456" not in str(caught.value)
+    assert "tokens <redacted> and <redacted> refused" in str(caught.value)
 
 
 @pytest.mark.parametrize(("option", "value"), [
