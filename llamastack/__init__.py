@@ -36,6 +36,7 @@ from llamastack.errors import (
 )
 from llamastack.models.base import Model, TaggedUnion, UnknownVariant
 from llamastack.multipart import FileInput, ProgressCallback
+from llamastack.options import CallOptions, RequestOptions, UploadOptions
 from llamastack.retry import RetryPolicy
 from llamastack.spec import (
     CursorPaging,
@@ -61,6 +62,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CallOptions",
     "ConflictError",
     "CursorPaging",
     "FileInput",
@@ -73,6 +75,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProgressCallback",
     "RateLimitError",
+    "RequestOptions",
     "ResponseDecodeError",
     "RetryPolicy",
     "Spec",
@@ -81,6 +84,7 @@ __all__ = [
     "TaggedUnion",
     "UnknownVariant",
     "UnprocessableEntityError",
+    "UploadOptions",
     "WithResponse",
     "__version__",
     "body_field",

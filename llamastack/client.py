@@ -8,11 +8,12 @@ spec's declared type (decoding).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from llamastack._version import __version__
@@ -45,11 +46,17 @@ from llamastack.executor import (
     read_body,
 )
 from llamastack.log import REDACTED, enable_debug_from_env
-from llamastack.multipart import MultipartBody, ProgressCallback, file_part
+from llamastack.multipart import MultipartBody, file_part
+from llamastack.options import CallOptions, RequestOptions, UploadOptions, check_options
 from llamastack.pagination import PagingError, iterate_items
 from llamastack.retry import RetryPolicy
 from llamastack.spec import RequestPlan, Spec, StreamingSpec, plan_for
 from llamastack.streaming import Stream, stream_error
+
+if TYPE_CHECKING:
+    # Only read by type checkers (typing.Unpack is 3.11+); typeshed ships typing_extensions,
+    # so mypy and editors have it whether or not it is installed.
+    from typing_extensions import Unpack
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES", "ENVIRONMENTS", "LlamaStackClient",
            "WithResponse"]
@@ -96,15 +103,16 @@ def _from_env(names: Sequence[str]) -> str | None:
 def _resolve_base_url(base_url: str | None, environment: str | None) -> str:
     if base_url is not None and environment is not None:
         raise ValueError("give base_url or environment, not both: they are ambiguous together")
+    # Arguments first (either names the server), then the environment, then the default.
     if base_url is not None:
         return normalize_base_url(base_url)
-    from_env = _from_env(BASE_URL_ENV)
-    if from_env:
-        return normalize_base_url(from_env)
     if environment is not None:
         if environment not in ENVIRONMENTS:
             raise ValueError(f"unknown environment {environment!r}; known: {sorted(ENVIRONMENTS)}")
         return ENVIRONMENTS[environment]
+    from_env = _from_env(BASE_URL_ENV)
+    if from_env:
+        return normalize_base_url(from_env)
     return DEFAULT_BASE_URL
 
 
@@ -166,81 +174,47 @@ class LlamaStackClient:
 
     # --- typed calls ----------------------------------------------------------------------
 
-    def call(
-        self,
-        spec: Spec[R],
-        *,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        on_upload_progress: ProgressCallback | None = None,
-    ) -> R:
-        """Send ``spec`` and return its decoded response."""
-        return self.with_response(
-            spec, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-            on_upload_progress=on_upload_progress).data
+    def call(self, spec: Spec[R], **options: Unpack[UploadOptions]) -> R:
+        """Send ``spec`` and return its decoded response.
 
-    def with_response(
-        self,
-        spec: Spec[R],
-        *,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        on_upload_progress: ProgressCallback | None = None,
-    ) -> WithResponse[R]:
-        """``(data, response)``: the decoded body and the raw ``requests.Response``."""
-        plan = plan_for(type(spec))
-        request = self._build(plan, spec, extra_headers, extra_query, extra_body, False)
-        response = self._send(request, spec, timeout, max_retries, on_upload_progress)
-        context = self._context(spec, request, response)
-        if plan.response_type is bytes:  # the body itself (GET /v1/files/{file_id}/content)
-            return WithResponse(self._read(response, context), response)  # type: ignore[arg-type]
-        return WithResponse(self._decode(plan.decode_response, response, context), response)
+        Options (all keyword, all optional): ``timeout``, ``max_retries``, ``extra_headers``,
+        ``extra_query``, ``extra_body``, ``on_upload_progress`` (``llamastack.UploadOptions``).
+        """
+        return self._with_response("call", spec, options).data
 
-    def raw(
-        self,
-        spec: Spec[Any],
-        *,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Response:
-        """The ``requests.Response`` of ``spec`` (error statuses still raise)."""
-        plan = plan_for(type(spec))
-        request = self._build(plan, spec, extra_headers, extra_query, extra_body, False)
-        return self._send(request, spec, timeout, max_retries, None)
+    def with_response(self, spec: Spec[R], **options: Unpack[UploadOptions]) -> WithResponse[R]:
+        """``(data, response)``: the decoded body and the raw ``requests.Response``.
+        Options as ``call``'s."""
+        return self._with_response("with_response", spec, options)
 
-    def stream(
-        self,
-        spec: StreamingSpec[Any, C],
-        *,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Stream[C]:
-        """The typed chunks of a streaming endpoint (sends ``stream: true``).
+    def raw(self, spec: Spec[Any], **options: Unpack[UploadOptions]) -> Response:
+        """The ``requests.Response`` of ``spec``, body read (error statuses still raise).
+        Options as ``call``'s."""
+        check_options("raw", options, UploadOptions)
+        plan = _plan_of(spec, "raw")
+        request = self._build(plan, spec, options, stream=False)
+        return self._send(request, spec, options)
+
+    def stream(self, spec: StreamingSpec[Any, C], **options: Unpack[CallOptions]) -> Stream[C]:
+        """The typed chunks of a streaming endpoint (sends ``"stream": true``).
 
         Connecting, the status, and the first event are retried like any call; once an
         event has been delivered, a failure raises instead of silently starting over.
+        Options: ``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``,
+        ``extra_body`` (``llamastack.CallOptions``).
         """
-        plan = plan_for(type(spec))
+        check_options("stream", options, CallOptions)
+        plan = _plan_of(spec, "stream")
         if plan.decode_chunk is None:
             raise TypeError(f"{type(spec).__name__} does not stream (it declares no stream_chunk)")
         decode_chunk = plan.decode_chunk
-        request = self._build(plan, spec, extra_headers, extra_query, extra_body,
-                              plan.has_stream_field or plan.sends_json_body)
-        if not any(name.lower() == "accept" for name in extra_headers or {}):
+        # Every streaming endpoint of both lines takes the flag in its JSON body, whether or
+        # not the spec declares a stream field (generated specs do not).
+        request = self._build(plan, spec, options,
+                              stream=plan.has_stream_field or plan.sends_json_body)
+        if not any(name.lower() == "accept" for name in options.get("extra_headers") or {}):
             request.headers["Accept"] = "text/event-stream"  # extra_headers still win
+        timeout = options.get("timeout")
 
         def attempt() -> Stream[C]:
             response = self._attempt(request, spec, timeout, stream=True)
@@ -254,26 +228,20 @@ class LlamaStackClient:
                                  response.close)
             return _peeked(events)
 
-        return self.retry_policy.run(attempt, self._retries(max_retries))
+        return self.retry_policy.run(attempt, self._retries(options.get("max_retries")))
 
-    def paginate(
-        self,
-        spec: Spec[Any],
-        *,
-        timeout: Timeout | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str | None] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Iterator[Any]:
+    def paginate(self, spec: Spec[Any], **options: Unpack[RequestOptions]) -> Iterator[Any]:
         """Every item of a paginated list, fetching pages as the iteration needs them.
-        A spec that cannot be paged is refused here, not at the first ``next()``."""
-        paging = plan_for(type(spec)).paging
+        A spec that cannot be paged is refused here, not at the first ``next()``.
+        Options: ``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``
+        (``llamastack.RequestOptions``), for every page."""
+        check_options("paginate", options, RequestOptions)
+        paging = _plan_of(spec, "paginate").paging
         if paging is None:
             raise TypeError(f"{type(spec).__name__} is not a paginated list")
 
         def fetch(page_spec: Spec[Any]) -> Any:
-            return self.call(page_spec, timeout=timeout, max_retries=max_retries,
-                             extra_headers=extra_headers, extra_query=extra_query)
+            return self._with_response("paginate", page_spec, options).data
 
         items = iterate_items(spec, paging, fetch)  # checks the spec now; fetches lazily
 
@@ -302,7 +270,7 @@ class LlamaStackClient:
         """Any path of the server, with the client's auth, retries and errors. Returns the
         parsed JSON, or the text when the body is not JSON (None when it is empty)."""
         request = self._raw_request(method, path, query, body, headers, files)
-        response = self._send(request, None, timeout, max_retries, None)
+        response = self._send(request, None, {"timeout": timeout, "max_retries": max_retries})
         content = self._read(response, self._context(None, request, response))
         if not content:
             return None
@@ -328,12 +296,26 @@ class LlamaStackClient:
 
     # --- the engine -----------------------------------------------------------------------
 
-    def _build(self, plan: RequestPlan, spec: object, extra_headers: Any, extra_query: Any,
-               extra_body: Any, stream: bool) -> HttpRequest:
+    # The options reach the helpers below already checked against the method's TypedDict.
+
+    def _with_response(self, method: str, spec: Spec[R], options: Mapping[str, Any]
+                       ) -> WithResponse[R]:
+        check_options(method, options, UploadOptions)
+        plan = _plan_of(spec, method)
+        request = self._build(plan, spec, options, stream=False)
+        response = self._send(request, spec, options)
+        context = self._context(spec, request, response)
+        if plan.response_type is bytes:  # the body itself (GET /v1/files/{file_id}/content)
+            return WithResponse(self._read(response, context), response)  # type: ignore[arg-type]
+        return WithResponse(self._decode(plan.decode_response, response, context), response)
+
+    def _build(self, plan: RequestPlan, spec: object, options: Mapping[str, Any], *,
+               stream: bool) -> HttpRequest:
         request = build_request(
             plan, spec, base_url=self.base_url, headers=self._headers,
-            default_query=self.default_query, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body, stream=stream)
+            default_query=self.default_query, extra_headers=options.get("extra_headers"),
+            extra_query=options.get("extra_query"), extra_body=options.get("extra_body"),
+            stream=stream)
         self._add_idempotency_key(request)
         return request
 
@@ -374,15 +356,15 @@ class LlamaStackClient:
     def _retries(self, max_retries: int | None) -> int:
         return self.max_retries if max_retries is None else _check_retries(max_retries)
 
-    def _send(self, request: HttpRequest, spec: object, timeout: Timeout | None,
-              max_retries: int | None, progress: ProgressCallback | None) -> Response:
+    def _send(self, request: HttpRequest, spec: object, options: Mapping[str, Any]) -> Response:
         body = request.body
         if isinstance(body, MultipartBody):
-            body.progress = progress
+            body.progress = options.get("on_upload_progress")
+        timeout = options.get("timeout")
         try:
             return self.retry_policy.run(
                 lambda: self._attempt(request, spec, timeout, stream=False),
-                self._retries(max_retries))
+                self._retries(options.get("max_retries")))
         finally:
             if isinstance(body, MultipartBody):
                 body.close()
@@ -471,6 +453,28 @@ class LlamaStackClient:
         except DecodeError as exc:
             raise ResponseDecodeError(f"response does not fit {_type_name(context)}: {exc}",
                                       **{**context, "body": payload}) from exc
+
+
+def _plan_of(spec: object, method: str) -> RequestPlan:
+    """The plan of a spec instance; a spec class, anything else, or (outside ``stream``) a
+    spec whose own ``stream`` field is true is refused with what to do instead."""
+    if isinstance(spec, type):
+        kind = "a spec class" if issubclass(spec, Spec) else "a class"
+        needs = dataclasses.is_dataclass(spec) and any(
+            field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+            for field in dataclasses.fields(spec))
+        raise TypeError(f"client.{method} takes a spec instance, and {spec.__name__} is {kind}; "
+                        f"pass an instance: {spec.__name__}({'...' if needs else ''})")
+    if not isinstance(spec, Spec):
+        raise TypeError(f"client.{method} takes a spec (an instance of a Spec subclass such as "
+                        f"ModelList()), not {type(spec).__name__}")
+    plan = plan_for(type(spec))
+    if method != "stream" and plan.has_stream_field and getattr(spec, "stream", None):
+        # Sent as it is, stream: true gets events back, which no call can decode.
+        raise TypeError(f"{type(spec).__name__}(stream=True) asks for a stream: use "
+                        "client.stream(spec), which sends \"stream\": true itself and returns "
+                        f"the chunks; client.{method} needs stream left unset or False")
+    return plan
 
 
 def _any_json(payload: Any) -> Any:

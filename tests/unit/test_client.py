@@ -79,6 +79,15 @@ def test_environment_local_names_the_local_server() -> None:
         assert client.base_url == "http://localhost:8321"
 
 
+@pytest.mark.parametrize("variable", ["LLAMA_STACK_BASE_URL", "LLAMA_STACK_CLIENT_BASE_URL"])
+def test_environment_argument_beats_the_base_url_variables(
+        variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit argument wins over the environment, as base_url and api_key do."""
+    monkeypatch.setenv(variable, "http://from-env.invalid:1")
+    with LlamaStackClient(environment="local") as client:
+        assert client.base_url == "http://localhost:8321"
+
+
 def test_unknown_environment_is_refused_listing_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown environment 'prod'.*local"):
         LlamaStackClient(environment="prod")
