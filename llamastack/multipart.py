@@ -21,9 +21,11 @@ __all__ = ["FileInput", "FilePart", "MultipartBody", "ProgressCallback", "file_p
 # What a file field accepts: raw bytes, a path, an open binary file, or a tuple
 # (filename, bytes-or-file) / (filename, bytes-or-file, content_type).
 FileContent = Union[bytes, IO[bytes]]
+# os.PathLike[str] itself, not its name in a string: a string is a forward reference that
+# get_type_hints resolves in the module of the spec using FileInput, where os is unknown.
 FileInput = Union[
     bytes,
-    "os.PathLike[str]",
+    os.PathLike[str],
     IO[bytes],
     tuple[str, FileContent],
     tuple[str, FileContent, str],

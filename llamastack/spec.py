@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
 
 from llamastack.decoding import Decoder, decoder_for
+from llamastack.spec_check import check_fields
 
 __all__ = [
     "SERVER_LINES",
@@ -88,6 +89,12 @@ class Spec(Generic[R]):
     paging: ClassVar[Paging | None] = None
     server_lines: ClassVar[tuple[str, ...]] = ("0.7",)
     stream_only: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        # Every field against its declared type, by a checker compiled once per class
+        # (spec_check.py): a wrong kind is a TypeError naming the field, here, not a request
+        # the server refuses later. A subclass defining __post_init__ calls super() for it.
+        check_fields(self)
 
 
 C = TypeVar("C")

@@ -11,6 +11,7 @@ import responses
 from responses import matchers
 
 from llamastack import LlamaStackClient, Spec
+from llamastack.encoding import quote_path_value
 from tests.unit.conftest import MakeClient
 from tests.unit.specs_for_tests import (
     BASE,
@@ -63,10 +64,22 @@ def test_every_path_parameter_is_encoded(mock: responses.RequestsMock,
     assert sent(mock).path_url == "/v1/echo/a%2Fb/c%3Fd"
 
 
+@dataclass(frozen=True, kw_only=True)
+class ItemRetrieve(Spec[dict[str, Any]]):
+    method: ClassVar[str] = "GET"
+    path: ClassVar[str] = "/v1/items/{item_id}"
+    item_id: int
+
+
 def test_integer_path_values_are_accepted(mock: responses.RequestsMock,
                                           client: LlamaStackClient) -> None:
-    mock.get(BASE + "/v1/echo/42/x", json={})
-    client.call(EchoPath(first=42))  # type: ignore[arg-type]
+    mock.get(BASE + "/v1/items/42", json={})
+    client.call(ItemRetrieve(item_id=42))
+
+
+def test_an_integer_for_a_str_path_field_is_refused_at_construction() -> None:
+    with pytest.raises(TypeError, match=r"^EchoPath.first must be str, not int$"):
+        EchoPath(first=42)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value", ["", ".", ".."])
@@ -78,11 +91,13 @@ def test_empty_dot_and_dotdot_path_values_are_rejected_naming_the_field(
 
 
 @pytest.mark.parametrize("value", [None, True, 1.5, b"bytes", ["a"]])
-def test_path_values_of_other_types_are_rejected(value: Any, mock: responses.RequestsMock,
-                                                 client: LlamaStackClient) -> None:
-    with pytest.raises(TypeError, match=r"path parameter 'thing_id'"):
-        client.call(ThingRetrieve(thing_id=value))
-    assert len(mock.calls) == 0
+def test_path_values_of_other_types_are_rejected(value: Any) -> None:
+    # At construction, by the declared type; and by the quoting itself, for a spec whose
+    # annotation cannot be checked (Any, or a name that does not resolve).
+    with pytest.raises(TypeError, match=r"^ThingRetrieve.thing_id must be str, not "):
+        ThingRetrieve(thing_id=value)
+    with pytest.raises(TypeError, match=r"path parameter 'thing_id' must be a str or int"):
+        quote_path_value("thing_id", value)
 
 
 def test_path_values_never_reach_another_route_through_stream_or_raw(

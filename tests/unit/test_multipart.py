@@ -16,6 +16,7 @@ import responses
 from responses import matchers
 
 from llamastack import LlamaStackClient, RetryPolicy
+from llamastack.multipart import file_part
 from tests.unit.specs_for_tests import BASE, Upload, UploadCreate
 
 URL = BASE + "/v1/files"
@@ -100,13 +101,18 @@ def test_a_missing_path_fails_before_any_request(tmp_path: pathlib.Path,
     assert len(mock.calls) == 0
 
 
-def test_a_str_is_refused_with_a_clear_message(mock: responses.RequestsMock,
-                                               client: LlamaStackClient) -> None:
+def test_a_str_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(TypeError, match=r"^UploadCreate.file must be bytes \| os.PathLike \| .*"
+                                        r"not str; for a path, pass pathlib.Path\(...\)$"):
+        UploadCreate(file="/tmp/x.txt", purpose="assistants")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^UploadCreate.file\[1\] must be bytes \| a binary file, "
+                                        "not str$"):
+        UploadCreate(file=("x.txt", "text"), purpose="a")  # type: ignore[arg-type]
+    # The upload itself refuses them too (a spec whose file annotation cannot be checked).
     with pytest.raises(TypeError, match=r"got a str; pass pathlib.Path\(...\) for a path"):
-        client.call(UploadCreate(file="/tmp/x.txt", purpose="assistants"))  # type: ignore[arg-type]
+        file_part("file", "/tmp/x.txt")
     with pytest.raises(TypeError, match="got a str"):
-        client.call(UploadCreate(file=("x.txt", "text"), purpose="a"))  # type: ignore[arg-type]
-    assert len(mock.calls) == 0
+        file_part("file", ("x.txt", "text"))
 
 
 def test_a_text_mode_file_is_refused(tmp_path: pathlib.Path, client: LlamaStackClient) -> None:
@@ -125,10 +131,13 @@ def test_a_file_that_cannot_seek_is_refused(client: LlamaStackClient) -> None:
         client.call(UploadCreate(file=Pipe(), purpose="a"))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value", [123, ("only-a-name",), (1, b"x")])
-def test_other_inputs_are_refused(value: Any, client: LlamaStackClient) -> None:
+@pytest.mark.parametrize(("value", "where"), [(123, "file"), (("only-a-name",), "file"),
+                                             ((1, b"x"), r"file\[0\]")])
+def test_other_inputs_are_refused(value: Any, where: str) -> None:
+    with pytest.raises(TypeError, match=f"^UploadCreate.{where} must be "):
+        UploadCreate(file=value, purpose="a")
     with pytest.raises(TypeError, match="file field 'file'"):
-        client.call(UploadCreate(file=value, purpose="a"))
+        file_part("file", value)
 
 
 def test_a_content_type_with_a_newline_is_refused(client: LlamaStackClient) -> None:
