@@ -302,6 +302,55 @@ def test_a_path_is_streamed_from_disk(tmp_path: pathlib.Path,
     assert len(progress) > 5
 
 
+class RewritingAdapter(requests.adapters.BaseAdapter):
+    """Stands in for the socket: takes the body in 8 kB blocks, as http.client does, and
+    after the first block rewrites the second half of the file being uploaded (same size).
+    What it then receives tells when the file was read: as the socket took it (the new
+    second half) or whole before sending began (the old one)."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        super().__init__()
+        self.path = path
+        self.received = b""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+             ) -> requests.Response:
+        body: Any = request.body
+        assert hasattr(body, "read"), "the body was built whole, not read as sent"
+        blocks = [body.read(8192)]
+        size = self.path.stat().st_size
+        with self.path.open("r+b") as file:
+            file.seek(size // 2)
+            file.write(b"N" * (size - size // 2))
+        blocks += iter(lambda: body.read(8192), b"")
+        self.received = b"".join(blocks)
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "application/json"
+        response._content = b'{"id": "file-1", "filename": "big.bin", "bytes": 1}'
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_path_upload_reads_the_file_as_the_socket_takes_it(tmp_path: pathlib.Path) -> None:
+    """The README's promise: a path is streamed from disk, never read whole into memory.
+    Reading it whole (path.read_bytes(), or a read() of everything) fails this test."""
+    path = tmp_path / "big.bin"
+    size = 4 * 1024 * 1024
+    path.write_bytes(b"O" * size)
+    adapter = RewritingAdapter(path)
+    with requests.Session() as session:
+        session.mount("http://", adapter)
+        with LlamaStackClient("http://127.0.0.1:9", session=session, max_retries=0) as client:
+            client.call(UploadCreate(file=path, purpose="assistants"))
+    first_half, second_half = b"O" * (size // 2), b"N" * (size - size // 2)
+    assert first_half + second_half in adapter.received
+    assert b"O" * (size // 2 + 1) not in adapter.received
+
+
 def test_a_retried_upload_is_resent_whole_with_its_length(
         local_server: tuple[str, list[bytes]], statuses: list[int]) -> None:
     base_url, bodies = local_server
