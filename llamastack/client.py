@@ -220,8 +220,8 @@ class LlamaStackClient:
             response = self._attempt(request, spec, timeout, stream=True)
             context = self._context(spec, request, response)
             media_type = _media_type(response)
-            if media_type == "application/json":
-                raise self._not_a_stream(response, context)
+            if media_type == "application/json" or media_type.endswith("+json"):
+                raise self._not_a_stream(response, context)  # problem+json too (RFC 9457)
             if media_type != "text/event-stream":
                 raise _not_an_event_stream(response, context)
             events = Stream[C](iter_body(response, context), decode_chunk, context,

@@ -5,10 +5,11 @@ dataclasses-json's ``from_dict`` re-inspects the type hints of every class on ev
 names, ``field_name`` overrides, defaults, custom field decoders, ``Undefined`` handling and
 the ``CatchAll`` field) once per type and compiles a plain Python function per dataclass, so
 responses and stream chunks decode at a small multiple of ``json.loads``. On valid input the
-result equals ``from_dict``'s (tests/unit/test_decoding_equivalence.py proves it with
-hypothesis); on input that does not fit it raises ``DecodeError`` naming where, where
-``from_dict`` would raise or warn. It is stricter than ``from_dict`` in one way on purpose:
-a JSON value of the wrong kind (a number where a string is declared) is an error, not coerced.
+result equals ``from_dict``'s; on input that does not fit it raises ``DecodeError`` naming
+where, where ``from_dict`` would raise or warn (tests/unit/test_decoding_equivalence.py
+checks both on input hypothesis generates from each declaration). It is stricter than
+``from_dict`` in one way on purpose: a JSON value of the wrong kind (a number where a string
+is declared) is an error, not coerced.
 """
 
 from __future__ import annotations

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 import responses
+from hypothesis import settings
 
 from llamastack import LlamaStackClient, RetryPolicy
 from tests.unit.specs_for_tests import BASE
+
+# Property tests (tests/unit/test_decoding_equivalence.py) run as many examples as the loaded
+# profile says: "ci" keeps the unit suite well under a minute; HYPOTHESIS_PROFILE=deep runs
+# 40 times as many (several minutes), for a change to the decoders or the generator.
+# (pytest --hypothesis-profile=deep works too.)
+settings.register_profile("ci", max_examples=50, deadline=None)
+settings.register_profile("deep", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CLIENT_ENV = (
     "LLAMA_STACK_BASE_URL",

@@ -429,9 +429,14 @@ def check_invalid(cls: type[Any], data: dict[str, Any], how: str) -> None:
 # No "explain" phase: on a failure it re-runs the test hundreds of times to annotate the
 # example, minutes on these nested models; the shrunk example is what is needed.
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink]
-FAST = settings(max_examples=30, deadline=None, phases=PHASES,
+# How many examples: the hypothesis profile tests/unit/conftest.py loads ("ci" unless
+# HYPOTHESIS_PROFILE says "deep"). One example of a library module draws a value for each
+# of its models (up to GROUP = 8, below), so that property runs an eighth as many (ci: 6
+# values and 6 mutations per model, deep: 250).
+EXAMPLES = settings().max_examples  # the loaded profile's
+FAST = settings(max_examples=EXAMPLES, deadline=None, phases=PHASES,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-BRIEF = settings(max_examples=3, deadline=None, database=None, phases=PHASES,
+BRIEF = settings(max_examples=max(EXAMPLES // 8, 3), deadline=None, database=None, phases=PHASES,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                         HealthCheck.filter_too_much])
 

@@ -33,11 +33,12 @@ def test_stream_answered_with_plain_json_is_a_decode_error_not_a_cut_connection(
     assert err.value.body == {"id": "x"}
 
 
-def test_stream_answered_with_a_json_error_raises_that_error() -> None:
+@pytest.mark.parametrize("content_type", ["application/json", "application/problem+json"])
+def test_stream_answered_with_a_json_error_raises_that_error(content_type: str) -> None:
     client = LlamaStackClient("http://127.0.0.1:9", max_retries=0)
     with responses.RequestsMock() as mock:
-        mock.post("http://127.0.0.1:9/v1/things",
-                  json={"error": {"message": "bad things", "code": "400"}})
+        mock.post("http://127.0.0.1:9/v1/things", content_type=content_type,
+                  body=b'{"error": {"message": "bad things", "code": "400"}}')
         with pytest.raises(BadRequestError, match="bad things"):
             client.stream(Streamable())
 
