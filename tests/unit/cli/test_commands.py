@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import pty
 import re
 import select
@@ -144,3 +146,21 @@ def test_python_dash_m_and_the_console_script_agree() -> None:
     if script.exists():  # installed into this environment (pip install -e .)
         proc = subprocess.run([str(script), "--version"], capture_output=True, text=True)
         assert proc.stdout == module.out
+
+
+def test_the_package_keeps_the_public_names_of_the_module_it_replaced() -> None:
+    import llamastack.__main__
+
+    assert set(cli.__all__) == {
+        "main", "command_name", "stream_text", "ProgressBar", "EXIT_OK", "EXIT_FAILURE",
+        "EXIT_USAGE", "EXIT_CONNECTION", "EXIT_CLIENT_ERROR", "EXIT_SERVER_ERROR", "EXIT_DECODE",
+        "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"}
+    assert all(hasattr(cli, name) for name in cli.__all__)
+    assert llamastack.__main__.main is cli.main
+
+
+def test_every_module_of_the_package_declares_its_public_names() -> None:
+    for info in pkgutil.iter_modules(cli.__path__):
+        module = importlib.import_module(f"llamastack.cli.{info.name}")
+        assert isinstance(getattr(module, "__all__", None), list), info.name
+        assert all(hasattr(module, name) for name in module.__all__), info.name

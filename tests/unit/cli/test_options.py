@@ -131,3 +131,15 @@ def test_file_fields_take_a_path_and_missing_files_are_usage_errors(
                           "--purpose", "docs")
     assert missing.code == cli.EXIT_USAGE and "no such file" in missing.err
     assert len(server.seen) == 2
+
+
+def test_a_json_file_that_is_not_utf8_names_the_file(
+        server: MockServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse used to say "invalid <lambda> value: '@...'" (UnicodeDecodeError is a ValueError).
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"name": "caf\xe9"}'.encode("latin-1"))
+    result = gadget_call(capsys, "gadgets", "create", "--shelf-id", "s1", "--name", "n",
+                         "--spec", f"@{path}")
+    assert result.code == cli.EXIT_USAGE
+    assert f"--spec: cannot read '{path}': 'utf-8' codec can't decode" in result.err
+    assert "<lambda>" not in result.err and server.seen == []
