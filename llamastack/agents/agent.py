@@ -126,18 +126,21 @@ class Agent:
         self._api: Api | None = api if isinstance(api, str) else None
         self._agent_id = agent_id
         self._headers = dict(extra_headers or {})
-        self.tools, self._server_tools = _split_tools(tools)
+        functions, server_tools = _split_tools(tools)
+        #: The Python tools by name, and the server tools as given.
+        self.function_tools: dict[str, FunctionTool[..., Any]] = functions
+        self.server_tools: tuple[str | Mapping[str, Any], ...] = tuple(server_tools)
         self._backend_instance: Backend | None = None if isinstance(api, str) else api
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"Agent(model={self.model!r}, tools={list(self.tools)!r})"
+        return f"Agent(model={self.model!r}, function_tools={list(self.function_tools)!r})"
 
     # --- the API --------------------------------------------------------------------------
 
     def create_session(self, name: str = "") -> str:
         """A new session (a conversation on 0.3+, an agent session on 0.2); its id."""
-        return self._backend().create_session(name)
+        return self._backend().create_session(name, self._headers or None)
 
     @overload
     def create_turn(self, messages: Messages, *, session_id: str,
@@ -184,21 +187,22 @@ class Agent:
             return self._backend_instance
 
     def _make_backend(self, api: Api) -> Backend:
-        functions = list(self.tools.values())
+        functions = list(self.function_tools.values())
         if api == "agents":
             if self.approve is not None:
                 raise UnsupportedFeatureError("approve= answers MCP approval requests, which the "
                                               "Agents API (Llama Stack 0.2) does not make")
             return AgentsApiBackend(self.client, model=self.model, instructions=self.instructions,
-                                    function_tools=functions, server_tools=self._server_tools,
+                                    function_tools=functions, server_tools=self.server_tools,
                                     params=self.params, agent_id=self._agent_id)
         return ResponsesBackend(self.client, model=self.model, instructions=self.instructions,
-                                function_tools=functions, server_tools=self._server_tools,
+                                function_tools=functions, server_tools=self.server_tools,
                                 params=self.params)
 
     def _events(self, messages: Messages, session_id: str,
                 headers: Mapping[str, str]) -> Generator[TurnEvent, None, None]:
-        loop = TurnLoop(session_id=session_id, tools=self.tools, max_rounds=self.max_rounds)
+        loop = TurnLoop(session_id=session_id, tools=self.function_tools,
+                        max_rounds=self.max_rounds)
         turn = self._backend().start_turn(session_id, messages, headers or None)
         yield from loop.start()
         rounds = turn.first_round()

@@ -67,15 +67,17 @@ class AgentsApiBackend:
         """The server's agent, once created (or as given)."""
         return self._agent_id
 
-    def ensure_agent(self) -> str:
+    def ensure_agent(self, extra_headers: Mapping[str, str] | None = None) -> str:
         with self._lock:
             if self._agent_id is None:
-                self._agent_id = self._client.call(AgentCreate(agent_config=self._config)).agent_id
+                created = self._client.call(AgentCreate(agent_config=self._config),
+                                            extra_headers=extra_headers)
+                self._agent_id = created.agent_id
             return self._agent_id
 
-    def create_session(self, name: str) -> str:
-        spec = SessionCreate(agent_id=self.ensure_agent(), session_name=name)
-        return self._client.call(spec).session_id
+    def create_session(self, name: str, extra_headers: Mapping[str, str] | None = None) -> str:
+        spec = SessionCreate(agent_id=self.ensure_agent(extra_headers), session_name=name)
+        return self._client.call(spec, extra_headers=extra_headers).session_id
 
     def start_turn(self, session_id: str, messages: Messages,
                    extra_headers: Mapping[str, str] | None = None) -> AgentsApiTurn:
@@ -93,8 +95,8 @@ class AgentsApiTurn:
         self._answered: frozenset[str] = frozenset()
 
     def first_round(self) -> RoundEvents:
-        spec = TurnCreate(agent_id=self._backend.ensure_agent(), session_id=self._session_id,
-                          messages=self._messages)
+        spec = TurnCreate(agent_id=self._backend.ensure_agent(self._headers),
+                          session_id=self._session_id, messages=self._messages)
         return self._round(spec)
 
     def next_round(self, answers: Answers) -> RoundEvents:
@@ -104,7 +106,7 @@ class AgentsApiTurn:
             raise RuntimeError("next_round() before the server named the turn")
         self._answered |= {answer.call_id for answer in answers.tool_outputs}
         spec = TurnResume(
-            agent_id=self._backend.ensure_agent(), session_id=self._session_id,
+            agent_id=self._backend.ensure_agent(self._headers), session_id=self._session_id,
             turn_id=self._turn_id,
             tool_responses=[{"call_id": a.call_id, "tool_name": a.name, "content": a.output}
                             for a in answers.tool_outputs])

@@ -41,7 +41,7 @@ class Backend(Protocol):
     #: The API's name for messages: "Responses API" / "Agents API".
     api_name: str
 
-    def create_session(self, name: str) -> str:
+    def create_session(self, name: str, extra_headers: Mapping[str, str] | None = None) -> str:
         ...
 
     def start_turn(self, session_id: str, messages: Messages,

@@ -50,9 +50,9 @@ class ResponsesBackend:
             raise UnsupportedFeatureError(f"the Responses API takes no parameter(s) {unknown}")
         self._params = dict(params)
 
-    def create_session(self, name: str) -> str:
+    def create_session(self, name: str, extra_headers: Mapping[str, str] | None = None) -> str:
         spec = ConversationCreate(metadata={"name": name}) if name else ConversationCreate()
-        return self._client.call(spec).id
+        return self._client.call(spec, extra_headers=extra_headers).id
 
     def start_turn(self, session_id: str, messages: Messages,
                    extra_headers: Mapping[str, str] | None = None) -> ResponsesTurn:

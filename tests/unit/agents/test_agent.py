@@ -62,7 +62,8 @@ class ScriptedBackend:
         self.messages: Messages | None = None
         self.headers: Mapping[str, str] | None = None
 
-    def create_session(self, name: str) -> str:
+    def create_session(self, name: str, extra_headers: Mapping[str, str] | None = None) -> str:
+        self.headers = extra_headers
         return f"session-{name}"
 
     def start_turn(self, session_id: str, messages: Messages,
@@ -368,13 +369,17 @@ def test_plain_functions_in_tools_become_tools() -> None:
 
     backend = ScriptedBackend([call("c1", "shout", '{"text": "hi"}'), done()], [done("HI")])
     agent = make_agent(backend, shout, {"type": "file_search", "vector_store_ids": ["vs"]})
-    assert list(agent.tools) == ["shout"]
+    assert list(agent.function_tools) == ["shout"]
+    assert agent.server_tools == ({"type": "file_search", "vector_store_ids": ["vs"]},)
     result = agent.create_turn(messages="go", session_id="s")
     assert result.tool_calls[0].output == "HI"
 
 
-def test_create_session_goes_to_the_backend() -> None:
-    assert make_agent(ScriptedBackend()).create_session("triage") == "session-triage"
+def test_create_session_goes_to_the_backend_with_the_agents_headers() -> None:
+    backend = ScriptedBackend()
+    agent = make_agent(backend, extra_headers={"X-LlamaStack-Provider-Data": "{}"})
+    assert agent.create_session("triage") == "session-triage"
+    assert backend.headers == {"X-LlamaStack-Provider-Data": "{}"}
 
 
 # --- configuration errors ------------------------------------------------------------------

@@ -260,3 +260,15 @@ def test_function_tools_given_as_dicts_are_refused(make_client: MakeClient) -> N
     agent = make_agent(make_client, tools=[{"type": "function", "name": "f"}])
     with pytest.raises(UnsupportedFeatureError, match="give the Python function"):
         agent.create_session("x")
+
+
+def test_extra_headers_reach_every_request_of_the_agent(mock: responses.RequestsMock,
+                                                        make_client: MakeClient) -> None:
+    mock.post(CONVERSATIONS, json=CONVERSATION)
+    add_stream(mock, sse(text_round("ok")))
+    agent = make_agent(make_client, extra_headers={"X-LlamaStack-Provider-Data": '{"k": "v"}'})
+    agent.create_turn(messages="x", session_id=agent.create_session("s"),
+                      extra_headers={"X-Turn": "1"})
+    conversation, turn = (call.request.headers for call in mock.calls)
+    assert conversation["X-LlamaStack-Provider-Data"] == '{"k": "v"}'
+    assert (turn["X-LlamaStack-Provider-Data"], turn["X-Turn"]) == ('{"k": "v"}', "1")
