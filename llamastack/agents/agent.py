@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Literal, Protocol, cast, overload
+from typing import Any, Literal, Protocol, Union, cast, overload
 
 from llamastack.agents.agents_api import AgentsApiBackend
 from llamastack.agents.backend import Backend, BackendTurn, Messages
@@ -57,7 +57,7 @@ __all__ = ["Agent", "ApproveCallback", "TurnStream", "api_for_server_line"]
 
 log = logging.getLogger("llamastack.agents")
 
-ApproveCallback = Callable[[ApprovalRequest], "bool | ApprovalDecision"]
+ApproveCallback = Callable[[ApprovalRequest], Union[bool, ApprovalDecision]]
 Api = Literal["responses", "agents"]
 DEFAULT_DENIAL = "denied: no approve= callback was given to the Agent"
 
