@@ -1,0 +1,63 @@
+"""Generate ``llamastack/models/<group>.py`` and ``llamastack/endpoints/<group>.py`` from specs/.
+
+    python -m tools.generate            # rewrite the checked-in modules
+    python -m tools.generate --out DIR  # write the package tree under DIR instead
+
+The pinned OpenAPI documents in ``specs/`` are the source: every operation listed in
+``catalog.OPERATIONS`` becomes one spec dataclass (its name, group and server line are chosen
+there, by hand), and every schema those operations reach becomes a model dataclass, a ``Literal``
+alias (string enums) or a union alias (a ``TaggedUnion`` when the schema names a discriminator,
+or when every object arm carries its own constant tag). The output is formatted as ``ruff
+format`` would (line length 110) and is deterministic; ``tests/unit/test_generated_code.py``
+fails when the checked-in files differ from it.
+
+One module per concern:
+
+    catalog         the operations to generate, their spec names and group modules
+    documents       reading the pinned documents (errata applied)
+    errata          deliberate deviations from the documents, each with its reason
+    naming          names of models, inline definitions and fields
+    definitions     what is built: type expressions, model and spec definitions
+    schemas         the type/schema builder (schemas -> definitions)
+    build           one spec per operation; each definition placed in a group module
+    type_text       type expressions as Python text
+    formatting      ruff-format layout, import and __all__ order
+    emit_models     models/<group>.py
+    emit_endpoints  endpoints/<group>.py
+    emit_package    the lazy package __init__ files; writing the tree
+
+Deliberate deviations from the documents live in ``errata`` (``ERRATA_NULLABLE`` and
+``RESPONSE_OVERRIDES`` for decoding leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes,
+``ERRATA_LOCATIONS`` for parameters the server reads from another place) and ``naming``
+(``RENAMES``/``SHARED_WITH_0_7``/``INLINE_NAMES``); specs/README.md lists each with its reason.
+Adding an operation of a pinned document is one row in ``OPERATIONS`` and a rerun.
+"""
+
+from __future__ import annotations
+
+from tools.generate.build import build
+from tools.generate.documents import DOCUMENTS, ROOT, SPECS, load_documents
+from tools.generate.emit_package import render_all, stale, write
+from tools.generate.errata import (
+    ERRATA_LOCATIONS,
+    ERRATA_NULLABLE,
+    ERRATA_PROPERTIES,
+    ERRATA_SCHEMAS,
+    RESPONSE_OVERRIDES,
+)
+
+__all__ = [
+    "DOCUMENTS",
+    "ERRATA_LOCATIONS",
+    "ERRATA_NULLABLE",
+    "ERRATA_PROPERTIES",
+    "ERRATA_SCHEMAS",
+    "RESPONSE_OVERRIDES",
+    "ROOT",
+    "SPECS",
+    "build",
+    "load_documents",
+    "render_all",
+    "stale",
+    "write",
+]
