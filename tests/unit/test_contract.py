@@ -35,8 +35,8 @@ NONE_TYPE = type(None)
 def covered_operations() -> dict[tuple[str, str, str], dict[str, Any]]:
     """(line, METHOD, path) -> operation, for the 111 operations the library must declare."""
     out = {}
-    for line, document in documents().items():
-        for path, item in document["paths"].items():
+    for line in generator().SOURCE_LINES:
+        for path, item in documents()[line]["paths"].items():
             if line == "0.2" and not path.startswith("/v1/agents"):
                 continue
             for method, op in item.items():

@@ -36,7 +36,7 @@ Adding an operation of a pinned document is one row in ``OPERATIONS`` and a reru
 from __future__ import annotations
 
 from tools.generate.build import build
-from tools.generate.documents import DOCUMENTS, ROOT, SPECS, load_documents
+from tools.generate.documents import DOCUMENTS, ROOT, SOURCE_LINES, SPECS, load_documents
 from tools.generate.emit_package import render_all, stale, write
 from tools.generate.errata import (
     ERRATA_LOCATIONS,
@@ -54,6 +54,7 @@ __all__ = [
     "ERRATA_SCHEMAS",
     "RESPONSE_OVERRIDES",
     "ROOT",
+    "SOURCE_LINES",
     "SPECS",
     "build",
     "load_documents",

@@ -17,6 +17,7 @@ from tools.generate.definitions import (
     refs,
     strip_optional,
 )
+from tools.generate.documents import SOURCE_LINES
 from tools.generate.errata import ERRATA_LOCATIONS, RESPONSE_OVERRIDES, STREAM_ONLY
 from tools.generate.naming import SPEC_RESERVED, camel, python_name, short_doc
 from tools.generate.schemas import Builder, is_nullable
@@ -31,7 +32,8 @@ __all__ = [
 
 
 def build(documents: dict[str, Any]) -> Builder:
-    builder = Builder(copy.deepcopy(documents))
+    """Every spec and model, from the documents of every line (load_documents)."""
+    builder = Builder(copy.deepcopy({line: documents[line] for line in SOURCE_LINES}))
     names = [op[4] for op in OPERATIONS]
     if len(set(names)) != len(names):
         raise GeneratorError("two operations share a spec name")
