@@ -540,7 +540,7 @@ def _add_spec_options(parser: argparse.ArgumentParser, command: _Command,
     if command.pages:
         calls.add_argument("--all", dest="cli:all", action="store_true", default=False,
                            help="follow the pages and print every item")
-    lines = ", ".join(getattr(spec_class, "server_lines", ()))
+    lines = ", ".join(getattr(spec_class, "server_lines", None) or ())
     parser.description = "\n".join(part for part in (
         _class_doc(spec_class),
         f"{plan.method} {plan.path}" + (f"  (Llama Stack {lines})" if lines else ""),

@@ -28,6 +28,7 @@ class AdminProviderList(Spec[ListProvidersResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/providers"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +37,7 @@ class AdminProviderRetrieve(Spec[ProviderInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/providers/{provider_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
 
     provider_id: str
 
@@ -46,6 +48,7 @@ class AdminRouteList(Spec[ListRoutesResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/inspect/routes"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
 
     api_filter: Optional[Literal["v1", "v1alpha", "v1beta", "deprecated"]] = None
 
@@ -56,6 +59,7 @@ class AdminHealthRetrieve(Spec[HealthInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/health"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,3 +68,4 @@ class AdminVersionRetrieve(Spec[VersionInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/version"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")

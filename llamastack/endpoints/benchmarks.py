@@ -26,7 +26,7 @@ class BenchmarkList(Spec[ListBenchmarksResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +35,7 @@ class BenchmarkRegister(Spec[None]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
     dataset_id: str
@@ -51,7 +51,7 @@ class BenchmarkRetrieve(Spec[Benchmark]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
 
@@ -62,6 +62,6 @@ class BenchmarkUnregister(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str

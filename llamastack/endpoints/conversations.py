@@ -38,6 +38,7 @@ class ConversationCreate(Spec[Conversation]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/conversations"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     items: Optional[Sequence[Union[ConversationItem, dict[str, Any]]]] = None
     metadata: Optional[dict[str, str]] = None
@@ -49,6 +50,7 @@ class ConversationRetrieve(Spec[Conversation]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
 
@@ -59,6 +61,7 @@ class ConversationUpdate(Spec[Conversation]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
     metadata: dict[str, str]
@@ -70,6 +73,7 @@ class ConversationDelete(Spec[ConversationDeletedResource]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
 
@@ -80,6 +84,7 @@ class ConversationItemList(Spec[ConversationItemListResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
     paging: ClassVar[Paging | None] = CursorPaging()
 
     conversation_id: str
@@ -95,6 +100,7 @@ class ConversationItemCreate(Spec[ConversationItemListResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
     items: Sequence[Union[ConversationItem, dict[str, Any]]]
@@ -106,6 +112,7 @@ class ConversationItemRetrieve(Spec[ConversationItem]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items/{item_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
     item_id: str
@@ -117,6 +124,7 @@ class ConversationItemDelete(Spec[ConversationItemDeletedResource]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items/{item_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
     item_id: str

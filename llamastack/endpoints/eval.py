@@ -27,7 +27,7 @@ class EvalRowsEvaluate(Spec[EvaluateResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/evaluations"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
     input_rows: list[dict[str, Any]]
@@ -41,7 +41,7 @@ class EvalJobRun(Spec[Job]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
     benchmark_config: Union[BenchmarkConfig, dict[str, Any]]
@@ -53,7 +53,7 @@ class EvalJobRetrieve(Spec[Job]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
     job_id: str
@@ -65,7 +65,7 @@ class EvalJobCancel(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
     job_id: str
@@ -77,7 +77,7 @@ class EvalJobResultRetrieve(Spec[EvaluateResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}/result"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
     job_id: str

@@ -24,6 +24,7 @@ class FileProcess(Spec[ProcessFileResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/file-processors/process"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.6", "0.7")
 
     file: Optional[FileInput] = file_field(required=False)
     file_id: Optional[str] = None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, Optional
 
 from llamastack.models.inspect import HealthInfo, ListRoutesResponse, VersionInfo
-from llamastack.spec import Spec
+from llamastack.spec import Spec, query_field
 
 __all__ = [
     "HealthRetrieve",
@@ -25,7 +25,7 @@ class HealthRetrieve(Spec[HealthInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/health"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,8 +34,11 @@ class RouteList(Spec[ListRoutesResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/inspect/routes"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
-    api_filter: Optional[Literal["v1", "v1alpha", "v1beta", "deprecated"]] = None
+    api_filter: Optional[Literal["v1", "v1alpha", "v1beta", "deprecated"]] = query_field(
+        server_lines=("0.4", "0.5", "0.6", "0.7")
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,4 +47,4 @@ class VersionRetrieve(Spec[VersionInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/version"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")

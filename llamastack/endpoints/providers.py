@@ -24,7 +24,7 @@ class ProviderList(Spec[ListProvidersResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/providers"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +33,6 @@ class ProviderRetrieve(Spec[ProviderInfo]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/providers/{provider_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     provider_id: str

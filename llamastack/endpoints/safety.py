@@ -25,6 +25,7 @@ class ShieldRun(Spec[RunShieldResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/safety/run-shield"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     shield_id: str
     messages: Sequence[Union[OpenAIMessageParam, dict[str, Any]]]

@@ -25,7 +25,7 @@ class ScoringScore(Spec[ScoreResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/scoring/score"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     input_rows: list[dict[str, Any]]
     scoring_functions: dict[str, Optional[Union[ScoringFnParams, dict[str, Any]]]]
@@ -37,6 +37,7 @@ class ScoringScoreBatch(Spec[ScoreBatchResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/scoring/score-batch"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     dataset_id: str
     scoring_functions: dict[str, Optional[Union[ScoringFnParams, dict[str, Any]]]]

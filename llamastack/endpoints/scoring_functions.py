@@ -27,6 +27,7 @@ class ScoringFunctionList(Spec[ListScoringFunctionsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/scoring-functions"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +36,7 @@ class ScoringFunctionRegister(Spec[None]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/scoring-functions"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     scoring_fn_id: str
     description: str
@@ -51,6 +52,7 @@ class ScoringFunctionRetrieve(Spec[ScoringFn]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/scoring-functions/{scoring_fn_id}"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     scoring_fn_id: str
 
@@ -61,6 +63,6 @@ class ScoringFunctionUnregister(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/scoring-functions/{scoring_fn_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     scoring_fn_id: str

@@ -26,7 +26,7 @@ class ShieldList(Spec[ListShieldsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/shields"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +35,7 @@ class ShieldRegister(Spec[Shield]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/shields"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     shield_id: str
     provider_shield_id: Optional[str] = None
@@ -49,7 +49,7 @@ class ShieldRetrieve(Spec[Shield]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/shields/{identifier}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     identifier: str
 
@@ -60,6 +60,6 @@ class ShieldUnregister(Spec[None]):
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/shields/{identifier}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     identifier: str

@@ -23,5 +23,6 @@ class ToolList(Spec[ListToolDefsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/tools"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     toolgroup_id: Optional[str] = None

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Optional, Union
 
 from llamastack.models.common import InterleavedContentItem
 from llamastack.models.vector_io import EmbeddedChunk, QueryChunksResponse
-from llamastack.spec import Spec
+from llamastack.spec import Spec, body_field
 
 __all__ = [
     "VectorIOInsert",
@@ -26,8 +26,9 @@ class VectorIOInsert(Spec[None]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/vector-io/insert"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
-    vector_store_id: str
+    vector_store_id: str = body_field(required=True, server_lines=("0.4", "0.5", "0.6", "0.7"))
     chunks: Sequence[Union[EmbeddedChunk, dict[str, Any]]]
     ttl_seconds: Optional[int] = None
 
@@ -38,8 +39,9 @@ class VectorIOQuery(Spec[QueryChunksResponse]):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/vector-io/query"
+    server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
-    vector_store_id: str
+    vector_store_id: str = body_field(required=True, server_lines=("0.4", "0.5", "0.6", "0.7"))
     query: Union[
         str, InterleavedContentItem, dict[str, Any], Sequence[Union[InterleavedContentItem, dict[str, Any]]]
     ]

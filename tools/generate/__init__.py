@@ -25,6 +25,8 @@ One module per concern:
     emit_models     models/<group>.py
     emit_endpoints  endpoints/<group>.py
     emit_package    the lazy package __init__ files; writing the tree
+    lines           per server line: the route of each spec, the request fields it carries
+    emit_routes     a spec's server_lines and routes, a field's server_lines=
 
 Deliberate deviations from the documents live in ``errata`` (``ERRATA_NULLABLE`` and
 ``RESPONSE_OVERRIDES`` for decoding leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes,
@@ -36,28 +38,36 @@ Adding an operation of a pinned document is one row in ``OPERATIONS`` and a reru
 from __future__ import annotations
 
 from tools.generate.build import build
+from tools.generate.catalog import OPERATIONS
 from tools.generate.documents import DOCUMENTS, ROOT, SOURCE_LINES, SPECS, load_documents
 from tools.generate.emit_package import render_all, stale, write
 from tools.generate.errata import (
+    CARRIED_UNDOCUMENTED,
     ERRATA_LOCATIONS,
     ERRATA_NULLABLE,
     ERRATA_PROPERTIES,
     ERRATA_SCHEMAS,
     RESPONSE_OVERRIDES,
+    ROUTE_ERRATA,
 )
+from tools.generate.lines import matched_by_rules
 
 __all__ = [
+    "CARRIED_UNDOCUMENTED",
     "DOCUMENTS",
     "ERRATA_LOCATIONS",
     "ERRATA_NULLABLE",
     "ERRATA_PROPERTIES",
     "ERRATA_SCHEMAS",
+    "OPERATIONS",
     "RESPONSE_OVERRIDES",
     "ROOT",
+    "ROUTE_ERRATA",
     "SOURCE_LINES",
     "SPECS",
     "build",
     "load_documents",
+    "matched_by_rules",
     "render_all",
     "stale",
     "write",

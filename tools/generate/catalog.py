@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 __all__ = [
-    "ALSO_SERVED_BY_0_2",
     "COMMON_THRESHOLD",
     "GROUPS",
     "GROUP_TITLES",
@@ -11,7 +10,9 @@ __all__ = [
 ]
 
 
-# --- the operations: (server line, method, path, group, spec name) ------------------------------
+# --- the operations: (source line, method, path, group, spec name) ------------------------------
+# Each is declared from its source line's document (its fields, response and stream types); the
+# lines that serve it, and where, are found in every line's documents (tools/generate/lines.py).
 
 OPERATIONS: list[tuple[str, str, str, str, str]] = [
     ("0.7", "GET", "/v1/batches", "batches", "BatchList"),
@@ -163,16 +164,5 @@ GROUP_TITLES = {
     "inspect": "Inspect", "admin": "Admin (v1alpha)", "scoring_functions": "Scoring Functions",
     "scoring": "Scoring", "datasets": "Datasets and DatasetIO (v1beta)",
     "benchmarks": "Benchmarks (v1alpha)", "eval": "Eval (v1alpha)", "rerank": "Rerank (v1alpha)",
-    "agents": "Agents (Llama Stack 0.2)",
-}
-
-
-# 0.7 operations that the 0.2 document declares with the same request and response shapes (the
-# contract test checks each against both documents): these specs serve both lines.
-ALSO_SERVED_BY_0_2 = {
-    "HealthRetrieve", "VersionRetrieve", "ProviderList", "ProviderRetrieve", "PromptList", "PromptCreate",
-    "PromptRetrieve", "PromptDelete", "PromptVersionList", "ScoringFunctionRegister",
-    "ScoringFunctionUnregister", "ScoringScore", "ShieldList", "ShieldRegister", "ShieldRetrieve",
-    "ShieldUnregister", "BenchmarkList", "BenchmarkRegister", "BenchmarkRetrieve", "BenchmarkUnregister",
-    "EvalRowsEvaluate", "EvalJobRun", "EvalJobRetrieve", "EvalJobCancel", "EvalJobResultRetrieve",
+    "agents": "Agents (Llama Stack 0.2 and 0.3)",
 }

@@ -12,6 +12,7 @@ __all__ = [
     "Definition",
     "FieldDef",
     "GeneratorError",
+    "LineRoute",
     "SpecDef",
     "SpecField",
     "T",
@@ -84,6 +85,20 @@ class Definition:
     module: str = ""
 
 
+@dataclass(frozen=True)
+class LineRoute:
+    """Where one server line serves a spec. ``path`` uses the spec's parameter names;
+    ``operation`` is the line document's (None where no document of the line has the route,
+    which only an erratum can declare)."""
+
+    line: str
+    method: str
+    path: str
+    match: str  # "same", "path" (another prefix), "method" (POST for PUT), "errata"
+    operation: dict[str, Any] | None
+    deprecated: bool
+
+
 @dataclass
 class SpecField:
     attr: str
@@ -91,6 +106,7 @@ class SpecField:
     type: str  # rendered
     location: str  # path, query, body, file
     required: bool
+    lines: tuple[str, ...] | None = None  # the lines that carry it, where fewer than serve the spec
 
 
 @dataclass
@@ -107,6 +123,8 @@ class SpecDef:
     paging: str | None
     stream_only: bool
     deps: set[str]
+    lines: tuple[str, ...] = ()  # every line that serves it, oldest first
+    routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> its route, for those lines
 
 
 def refs(t: Any) -> set[str]:

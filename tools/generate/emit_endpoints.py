@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-from tools.generate.catalog import ALSO_SERVED_BY_0_2, GROUP_TITLES
+from tools.generate.catalog import GROUP_TITLES
+from tools.generate.definitions import SpecField
 from tools.generate.documents import sources
 from tools.generate.emit_models import names_in
+from tools.generate.emit_routes import field_lines_arguments, line_class_vars
 from tools.generate.formatting import (
     annotated,
     code_only,
@@ -21,6 +23,7 @@ from tools.generate.schemas import Builder
 
 __all__ = [
     "endpoint_module",
+    "field_value",
 ]
 
 
@@ -37,14 +40,11 @@ def endpoint_module(builder: Builder, group: str) -> str:
         body.append("")
         body.append(f'    method: ClassVar[str] = "{spec.method}"')
         body.extend(annotated("path", "ClassVar[str]", json.dumps(spec.path), "    "))
+        body.extend(line_class_vars(spec, "    "))
         if spec.stream_only:
             body.append("    stream_only: ClassVar[bool] = True")
         if spec.paging:
             body.append(f"    paging: ClassVar[Paging | None] = {spec.paging}")
-        if spec.name in ALSO_SERVED_BY_0_2:
-            body.append('    server_lines: ClassVar[tuple[str, ...]] = ("0.7", "0.2")')
-        elif spec.line != "0.7":
-            body.append(f'    server_lines: ClassVar[tuple[str, ...]] = ("{spec.line}",)')
         if spec.fields:
             body.append("")
         ordered = [f for f in spec.fields if f.location == "path"] + [
@@ -52,31 +52,22 @@ def endpoint_module(builder: Builder, group: str) -> str:
             f for f in spec.fields if f.location != "path" and not f.required]
         default_location = "query" if spec.method in ("GET", "DELETE") else "body"
         for sf in ordered:
-            value: str | None = None if sf.required else "None"
-            args = [] if sf.attr == sf.wire else [f'name="{sf.wire}"']
-            if sf.location == "file":
-                value = f"file_field({', '.join(args + ([] if sf.required else ['required=False']))})"
-            elif sf.location == "json":
-                value = f"json_body_field({'required=True' if sf.required else ''})"
-            elif sf.location == "header":
-                value = f'header_field("{sf.wire}"' + (", required=True)" if sf.required else ")")
-            elif sf.location in ("query", "body") and (sf.location != default_location or args):
-                value = f"{sf.location}_field({', '.join(args + (['required=True'] if sf.required else []))})"
-            body.extend(annotated(sf.attr, sf.type, value, "    "))
+            body.extend(annotated(sf.attr, sf.type, field_value(sf, default_location), "    "))
     text = code_only("\n".join(body))
     imports: dict[str, set[str]] = {}
     for name in names_in(builder, text):
         imports.setdefault(f"llamastack.models.{builder.defs[name].module}", set()).add(name)
-    helpers = ("CursorPaging", "IndexPaging", "Paging", "Spec", "StreamingSpec", "body_field", "file_field",
-               "header_field", "json_body_field", "query_field")
+    helpers = ("CursorPaging", "IndexPaging", "Paging", "Route", "Spec", "StreamingSpec", "body_field",
+               "file_field", "header_field", "json_body_field", "query_field")
     imports["llamastack.spec"] = {name for name in helpers if re.search(rf"\b{name}\b", text)}
     if "FileInput" in text:
         imports["llamastack.multipart"] = {"FileInput"}
     lines = header(f"Endpoints of the {GROUP_TITLES[group]} API.", sources({s.line for s in specs}))
     lines += ["from __future__ import annotations", ""]
     stdlib = {"dataclasses": {"dataclass"}, "typing": typing_used(text) | {"ClassVar"}}
-    if re.search(r"\bSequence\[", text):
-        stdlib["collections.abc"] = {"Sequence"}
+    abc = {name for name in ("Mapping", "Sequence") if re.search(rf"\b{name}\[", text)}
+    if abc:
+        stdlib["collections.abc"] = abc
     lines += first_party_imports(stdlib)
     lines.append("")
     lines += first_party_imports(imports)
@@ -84,3 +75,22 @@ def endpoint_module(builder: Builder, group: str) -> str:
     lines += dunder_all(s.name for s in specs)
     lines += body
     return "\n".join(lines) + "\n"
+
+
+def field_value(spec_field: SpecField, default_location: str) -> str | None:
+    """What a spec field is assigned: nothing (required), None, or the helper that declares its
+    location, wire name or lines."""
+    if spec_field.location == "path":
+        return None
+    required = ["required=True"] if spec_field.required else []
+    named = [] if spec_field.attr == spec_field.wire else [f'name="{spec_field.wire}"']
+    lines = field_lines_arguments(spec_field)
+    if spec_field.location == "file":
+        return f"file_field({', '.join(named + ([] if spec_field.required else ['required=False']) + lines)})"
+    if spec_field.location == "json":
+        return f"json_body_field({', '.join(required + lines)})"
+    if spec_field.location == "header":
+        return f"header_field({', '.join([json.dumps(spec_field.wire), *required, *lines])})"
+    if spec_field.location != default_location or named or lines:
+        return f"{spec_field.location}_field({', '.join(named + required + lines)})"
+    return None if spec_field.required else "None"

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CARRIED_UNDOCUMENTED",
     "ERRATA_LOCATIONS",
     "ERRATA_NULLABLE",
     "ERRATA_PROPERTIES",
     "ERRATA_SCHEMAS",
     "RESPONSE_OVERRIDES",
+    "ROUTE_ERRATA",
     "STREAM_ONLY",
 ]
 
@@ -80,3 +82,52 @@ RESPONSE_OVERRIDES = {
 }
 # Specs whose operation the server only serves streamed (0.2.24 raises NotImplementedError otherwise).
 STREAM_ONLY = {"TurnCreate", "TurnResume"}
+
+# --- server lines (tools/generate/lines.py) ------------------------------------------------------
+
+# Where a line serves a spec other than where the matching rules find it, or not at all although
+# its documents list the route: (spec, line) -> (method, path), or None for "not served".
+ROUTE_ERRATA: dict[tuple[str, str], tuple[str, str] | None] = {
+    # GET /v1/models answers Llama Stack models ({identifier, provider_id, model_type, ...}) on 0.2
+    # and 0.3; the OpenAI shape the spec decodes is at /v1/openai/v1/models (deprecated on 0.3,
+    # served: 0.3.5 apis/models/models.py; seen live on 0.3.5).
+    ("ModelList", "0.2"): ("GET", "/v1/openai/v1/models"),
+    ("ModelList", "0.3"): ("GET", "/v1/openai/v1/models"),
+    # Batches are in no 0.2 or 0.3 document, yet both declare and serve them when the batches API
+    # is configured (llama_stack/apis/batches/batches.py): 0.2.24 at /v1/openai/v1/batches, 0.3.5
+    # at /v1/batches (and, deprecated, /v1/openai/v1/batches); create_batch takes the five body
+    # fields of 0.7 and list_batches after/limit, so every field is carried.
+    ("BatchList", "0.2"): ("GET", "/v1/openai/v1/batches"),
+    ("BatchCreate", "0.2"): ("POST", "/v1/openai/v1/batches"),
+    ("BatchRetrieve", "0.2"): ("GET", "/v1/openai/v1/batches/{batch_id}"),
+    ("BatchCancel", "0.2"): ("POST", "/v1/openai/v1/batches/{batch_id}/cancel"),
+    ("BatchList", "0.3"): ("GET", "/v1/batches"),
+    ("BatchCreate", "0.3"): ("POST", "/v1/batches"),
+    ("BatchRetrieve", "0.3"): ("GET", "/v1/batches/{batch_id}"),
+    ("BatchCancel", "0.3"): ("POST", "/v1/batches/{batch_id}/cancel"),
+}
+# Facts the rules already get right, worth knowing (no entry needed):
+# - Agents on 0.3: /v1alpha/agents, not the deprecated /v1/agents copies the 0.3 deprecated
+#   document lists (rule 2 prefers the route that is not deprecated).
+# - Datasets and datasetio on 0.2 at /v1/datasets..., /v1/datasetio/...; rerank at
+#   /v1/inference/rerank (rule 2: another prefix).
+# - Connectors on 0.4-0.6 at /v1alpha/connectors (rule 2); 0.4 mounts them only when the run
+#   config lists the connectors API (core/server/server.py), like any API that is not configured.
+# - FileProcess on 0.4 and 0.5: their code has file_processors/fastapi_routes.py but does not
+#   register the router (core/server/fastapi_router_registry.py); their documents agree.
+
+# Request fields a line's document lacks but its server carries: (spec, line) -> wire names.
+CARRIED_UNDOCUMENTED: dict[tuple[str, str], set[str]] = {
+    # 0.3-0.5 read a chat completion into OpenAIChatCompletionRequestWithExtraBody
+    # (extra="allow"), and OpenAIMixin passes the unknown fields on to the provider as extra_body
+    # (0.3.5 providers/utils/inference/openai_mixin.py). 0.2 takes one parameter per field and
+    # drops them; 0.5 documents reasoning_effort and safety_identifier, 0.6 all four.
+    ("ChatCompletionCreate", "0.3"): {
+        "prompt_cache_key", "reasoning_effort", "safety_identifier", "service_tier",
+    },
+    ("ChatCompletionCreate", "0.4"): {
+        "prompt_cache_key", "reasoning_effort", "safety_identifier", "service_tier",
+    },
+    ("ChatCompletionCreate", "0.5"): {"prompt_cache_key", "service_tier"},
+}
+

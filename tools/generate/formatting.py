@@ -12,6 +12,7 @@ __all__ = [
     "assignment",
     "bracketed",
     "code_only",
+    "collection",
     "docstring",
     "dunder_all",
     "first_party_imports",
@@ -64,6 +65,19 @@ def bracketed(head: str, items: list[str], tail: str, indent: str) -> list[str]:
         lines.extend(wrap_expression(item + ",", inner))
     lines.append(f"{indent}{tail.lstrip()}")
     return lines
+
+
+def collection(head: str, items: list[str], close: str, indent: str) -> list[str]:
+    """A dict/list/tuple literal after ``head`` (which ends with its opening bracket), as ruff
+    format lays out collections: one line, else one item per line with a trailing comma (a lone
+    item goes on its own line without one)."""
+    one = f"{head}{', '.join(items)}{close}"
+    if fits(one):
+        return [one]
+    inner = indent + "    "
+    if len(items) == 1:
+        return [head, inner + items[0], indent + close]
+    return [head, *(f"{inner}{item}," for item in items), indent + close]
 
 
 def wrap_expression(text: str, indent: str) -> list[str]:
