@@ -168,7 +168,6 @@ class TurnCreate(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
     agent_id: str
     session_id: str
     messages: Sequence[Union[TurnMessage, dict[str, Any]]]
-    stream: Optional[bool] = None
     documents: Optional[Sequence[Union[Document, dict[str, Any]]]] = None
     toolgroups: Optional[Sequence[Union[str, AgentToolGroupWithArgs, dict[str, Any]]]] = None
     tool_config: Optional[Union[ToolConfig, dict[str, Any]]] = None
@@ -206,7 +205,6 @@ class TurnResume(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
     session_id: str
     turn_id: str
     tool_responses: Sequence[Union[ToolResponse, dict[str, Any]]]
-    stream: Optional[bool] = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -69,7 +69,6 @@ class ChatCompletionCreate(StreamingSpec[OpenAIChatCompletion, OpenAIChatComplet
     response_format: Optional[Union[OpenAIResponseFormatParam, dict[str, Any]]] = None
     seed: Optional[int] = None
     stop: Optional[Union[str, list[str]]] = None
-    stream: Optional[bool] = None
     stream_options: Optional[dict[str, Any]] = None
     temperature: Optional[float] = None
     tool_choice: Optional[Union[str, dict[str, Any]]] = None

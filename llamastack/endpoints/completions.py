@@ -39,7 +39,6 @@ class CompletionCreate(StreamingSpec[OpenAICompletion, OpenAICompletion]):
     presence_penalty: Optional[float] = None
     seed: Optional[int] = None
     stop: Optional[Union[str, list[str]]] = None
-    stream: Optional[bool] = None
     stream_options: Optional[dict[str, Any]] = None
     temperature: Optional[float] = None
     top_p: Optional[float] = None

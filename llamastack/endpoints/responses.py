@@ -79,7 +79,6 @@ class ResponseCreate(StreamingSpec[OpenAIResponseObject, OpenAIResponseObjectStr
     prompt_cache_key: Optional[str] = body_field(server_lines=("0.6", "0.7"))
     conversation: Optional[str] = body_field(server_lines=("0.3", "0.4", "0.5", "0.6", "0.7"))
     store: Optional[bool] = None
-    stream: Optional[bool] = None
     temperature: Optional[float] = None
     top_p: Optional[float] = body_field(server_lines=("0.6", "0.7"))
     frequency_penalty: Optional[float] = body_field(server_lines=("0.6", "0.7"))

@@ -3,7 +3,8 @@
 Covered operations: every operation of the 0.7 document and the Agents operations (paths under
 /v1/agents) of the 0.2 document; each spec is declared from that source document. Against it:
 path parameters, query parameters and body properties match the spec's fields (required ones
-without a default, optional ones defaulting to None), its response and stream chunk types have the schema's shape, it streams exactly when
+without a default, optional ones defaulting to None; no ``stream`` field where the operation
+streams), its response and stream chunk types have the schema's shape, it streams exactly when
 the operation can answer text/event-stream, and it pages exactly when the operation takes
 after/limit or start_index/limit.
 
@@ -193,6 +194,9 @@ def test_request_fields_match_the_operation(spec: type) -> None:
             arms = [resolve(a, line)[1] for a in (resolved.get("anyOf") or [resolved])]
             binary = any(arm.get("format") == "binary" for arm in arms)
             expected[wire] = ("file" if binary else "body", wire in required_props and not nullable(prop))
+    if "text/event-stream" in answers(op):
+        # Streaming is no field: client.stream sends "stream": true (specs/README.md).
+        assert expected.pop("stream", None) is not None and "stream" not in fields, spec.__name__
     assert set(fields) == set(expected), f"{spec.__name__}: fields differ from the operation"
     for wire, (location, required) in expected.items():
         field, actual_location, _ = fields[wire]

@@ -8,6 +8,7 @@ have. The decoded result must also equal what dataclasses-json's ``from_dict`` m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -304,3 +305,22 @@ def test_request_sequences_of_models_type_check_and_encode() -> None:
     assert bodies[0] == bodies[1]
     assert json.loads(bodies[0]) == {"model": "m", "messages": [{"role": "user", "content": "hi"}]}  # type: ignore[arg-type]
 
+
+# --- streaming is no field (issue 13, item 6) ---------------------------------------------------
+
+
+def test_streaming_specs_have_no_stream_field(mock: responses.RequestsMock,
+                                              client: LlamaStackClient) -> None:
+    streaming = [getattr(endpoints, name) for name in endpoints.__all__
+                 if getattr(endpoints, name).stream_chunk is not None]
+    assert {s.__name__ for s in streaming} == {
+        "ChatCompletionCreate", "CompletionCreate", "ResponseCreate", "TurnCreate", "TurnResume"}
+    for spec_class in streaming:
+        assert "stream" not in {f.name for f in dataclasses.fields(spec_class)}, spec_class.__name__
+    with pytest.raises(TypeError, match="stream"):
+        endpoints.ChatCompletionCreate(model="m", messages=[], stream=True)  # type: ignore[call-arg]
+    # client.call sends no stream flag, so the server answers one JSON document.
+    fixture = load("ChatCompletionCreate")
+    mock.post(f"{BASE}/v1/chat/completions", json=fixture["response"]["json"],
+              match=[matchers.json_params_matcher({"model": "m", "messages": []}, strict_match=True)])
+    assert client.call(endpoints.ChatCompletionCreate(model="m", messages=[])).choices

@@ -136,6 +136,10 @@ def add_operation(builder: Builder, line: str, method: str, path: str, group: st
                 continue
             add(wire, t, "body", wire in required and not is_nullable(prop))
     response_type, chunk = responses(builder, line, op, name)
+    if chunk is not None:
+        # Streaming is not a field users set: client.stream(spec) sends "stream": true, and
+        # client.call leaves it out, so the server answers with one JSON document.
+        fields = [f for f in fields if not (f.wire == "stream" and f.location == "body")]
     deps.update(refs(response_type))
     response = RESPONSE_OVERRIDES.get(name) or render(builder, response_type)
     chunk_text = None
