@@ -38,7 +38,7 @@ from llamastack.spec import (
     response_type_of,
     serves,
 )
-from tests.unit.fixtures import documents, generator
+from tests.unit.fixtures import ROOT, documents, generator
 from tests.unit.shape_checker import NONE_TYPE, ShapeChecker, has_default, nullable, resolve
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -338,6 +338,35 @@ def test_route_errata_say_what_the_documents_do_not() -> None:
         _, schema = resolve(op["requestBody"]["content"]["application/json"]["schema"], line)
         assert wires.isdisjoint(schema.get("properties") or {}), (name, line)
         assert wires <= {fp.wire for fp in plan.body_fields}, (name, line)
+
+
+def test_specs_readme_tables_are_current() -> None:
+    gen = generator()
+    readme = (ROOT / "specs" / "README.md").read_text(encoding="utf-8")
+    builder = gen.build(documents())
+    current = gen.update_readme(readme, gen.readme_tables(documents(), builder.specs))
+    assert readme == current, "run `python -m tools.generate`: the tables in specs/README.md are stale"
+
+
+def test_shape_differences_find_what_servers_were_seen_to_do() -> None:
+    gen = generator()
+    specs = gen.build(documents()).specs
+    found = {(d.spec, d.line, d.where, d.what) for d in gen.shape_differences(documents(), specs)}
+    absent, required_here = "required by the spec; absent in the line's schema", "required by the line; "
+    expected = [  # SERVER_LINES.md §4, and the 0.3.5-0.5.4 live runs
+        *(("ResponseRetrieve", line, "OpenAIResponseObject.store", absent) for line in ("0.2", "0.3", "0.4")),
+        ("ResponseCreate", "0.5", "OpenAIResponseObjectStreamResponseCreated.sequence_number", absent),
+        ("VectorStoreSearch", "0.3", "VectorStoreSearchResponsePage.search_query",
+         "the line may send string; the spec reads array"),
+        *(("ShieldRun", line, "ShieldRun request.params", required_here + "the spec has no such field")
+          for line in ("0.2", "0.3", "0.4")),
+        ("DatasetRowAppend", "0.6", "DatasetRowAppend request.dataset_id",
+         required_here + "the spec has no such field"),
+        ("ModerationCreate", "0.3", "ModerationCreate request.model", required_here + "optional in the spec"),
+        ("AgentCreate", "0.3", "ToolDef.parameters", "unknown to the line's schema (dropped or refused)"),
+    ]
+    assert [row for row in expected if row not in found] == []
+    assert not any(d[1] == "0.7" or (d[0], d[1]) == ("ResponseRetrieve", "0.5") for d in found)
 
 
 # --- everything builds ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 __all__ = [
     "CARRIED_UNDOCUMENTED",
+    "DOCUMENT_ONLY_REQUIREMENTS",
     "ERRATA_LOCATIONS",
     "ERRATA_NULLABLE",
     "ERRATA_PROPERTIES",
@@ -131,3 +132,21 @@ CARRIED_UNDOCUMENTED: dict[tuple[str, str], set[str]] = {
     ("ChatCompletionCreate", "0.5"): {"prompt_cache_key", "service_tier"},
 }
 
+# Request fields a line's document marks required although its server has a default for them,
+# by (place, line) as tools/generate/shapes.py names them. They are no shape differences.
+DOCUMENT_ONLY_REQUIREMENTS: set[tuple[str, str]] = {
+    # 0.3.5 apis/conversations/conversations.py: after, include, limit, order = NOT_GIVEN
+    ("ConversationItemList request.after", "0.3"),
+    ("ConversationItemList request.include", "0.3"),
+    ("ConversationItemList request.limit", "0.3"),
+    ("ConversationItemList request.order", "0.3"),
+    # apis/prompts/prompts.py (0.2.24, 0.3.5): update_prompt(..., set_as_default: bool = True)
+    ("PromptUpdate request.set_as_default", "0.2"),
+    ("PromptUpdate request.set_as_default", "0.3"),
+    # apis/scoring/scoring.py (0.2.24, 0.3.5): score_batch(..., save_results_dataset: bool = False)
+    ("ScoringScoreBatch request.save_results_dataset", "0.2"),
+    ("ScoringScoreBatch request.save_results_dataset", "0.3"),
+    # apis/eval/eval.py (0.2.24, 0.3.5): BenchmarkConfig.scoring_params = Field(default_factory=dict)
+    ("BenchmarkConfig.scoring_params", "0.2"),
+    ("BenchmarkConfig.scoring_params", "0.3"),
+}
