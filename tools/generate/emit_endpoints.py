@@ -62,7 +62,8 @@ def endpoint_module(builder: Builder, group: str) -> str:
     imports["llamastack.spec"] = {name for name in helpers if re.search(rf"\b{name}\b", text)}
     if "FileInput" in text:
         imports["llamastack.multipart"] = {"FileInput"}
-    lines = header(f"Endpoints of the {GROUP_TITLES[group]} API.", sources({s.line for s in specs}))
+    source = sources({s.line for s in specs}) + " (the routes of every server line from all of specs/)"
+    lines = header(f"Endpoints of the {GROUP_TITLES[group]} API.", source)
     lines += ["from __future__ import annotations", ""]
     stdlib = {"dataclasses": {"dataclass"}, "typing": typing_used(text) | {"ClassVar"}}
     abc = {name for name in ("Mapping", "Sequence") if re.search(rf"\b{name}\[", text)}
