@@ -94,7 +94,6 @@ class LineRoute:
     line: str
     method: str
     path: str
-    match: str  # "same", "path" (another prefix), "method" (POST for PUT), "errata"
     operation: dict[str, Any] | None
     deprecated: bool
 

@@ -37,8 +37,9 @@ __all__ = [
 ]
 
 SERVER_LINES = tuple(DOCUMENTS)  # oldest first
-# Where each line mounts its APIs: 0.2 the OpenAI-compatible ones under /v1/openai/v1, 0.3 both,
-# 0.4 on at /v1; experimental APIs under /v1alpha and /v1beta, and they move between the two.
+# Where the lines mount their APIs: the OpenAI-compatible ones under /v1/openai/v1 on 0.2, under
+# both that and /v1 on 0.3, under /v1 from 0.4; experimental APIs under /v1alpha or /v1beta, and
+# they move between the two (connectors: /v1alpha on 0.4-0.6, /v1beta on 0.7).
 PREFIXES = ("/v1", "/v1alpha", "/v1beta", "/v1/openai/v1")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PARAM = re.compile(r"\{([^}]*)\}")
@@ -76,18 +77,11 @@ def matched_by_rules(document: dict[str, Any], method: str, path: str, line: str
     """Rules 2 and 3 of the module docstring: the route of (method, path) in ``document``."""
     index = _operations(document)
     paths = [path] + [prefix + tail(path) for prefix in PREFIXES if prefix + tail(path) != path]
-    same = [(p, op) for candidate in paths for p, op in index.get((method, _shape(candidate)), [])]
-    if same:
-        chosen = next(((p, op) for p, op in same if not op.get("deprecated")), same[0])
-        match = "same" if chosen[0] == path else "path"
-        return LineRoute(line, method, _renamed(chosen[0], path), match, chosen[1],
-                         bool(chosen[1].get("deprecated")))
-    if method in ("PUT", "PATCH"):
-        posts = [(p, op) for candidate in paths for p, op in index.get(("POST", _shape(candidate)), [])]
-        if posts:
-            chosen = next(((p, op) for p, op in posts if not op.get("deprecated")), posts[0])
-            return LineRoute(line, "POST", _renamed(chosen[0], path), "method", chosen[1],
-                             bool(chosen[1].get("deprecated")))
+    for served_as in (method, "POST") if method in ("PUT", "PATCH") else (method,):
+        hits = [(p, op) for candidate in paths for p, op in index.get((served_as, _shape(candidate)), [])]
+        if hits:
+            found, op = next(((p, op) for p, op in hits if not op.get("deprecated")), hits[0])
+            return LineRoute(line, served_as, _renamed(found, path), op, bool(op.get("deprecated")))
     return None
 
 
@@ -101,7 +95,7 @@ def find_route(documents: dict[str, Any], name: str, method: str, path: str, lin
         document_path = next((p for (m, shape), hits in _operations(documents[line]).items()
                               for p, _ in hits if m == route_method and shape == _shape(route_path)), None)
         op = documents[line]["paths"][document_path][route_method.lower()] if document_path else None
-        return LineRoute(line, route_method, route_path, "errata", op, bool(op and op.get("deprecated")))
+        return LineRoute(line, route_method, route_path, op, bool(op and op.get("deprecated")))
     return matched_by_rules(documents[line], method, path, line)
 
 
