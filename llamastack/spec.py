@@ -25,7 +25,7 @@ serves it, and a field helper's ``server_lines=`` the lines that carry that fiel
         server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
         routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/responses")}
         ...
-        top_p: Optional[float] = body_field(server_lines=("0.7",))
+        top_p: Optional[float] = body_field(server_lines=("0.6", "0.7"))
 
 ``plan_for(cls, line)`` is the request plan of one line: its route, and the fields it cannot
 carry.
@@ -307,9 +307,10 @@ def _build_plan(spec_class: type, line: str | None = None) -> RequestPlan:
         location: Location = meta.get("location") or (
             "path" if field.name in path_names else default_location)
         lines = meta.get("server_lines")
-        if lines is not None and (not isinstance(lines, tuple) or not set(lines) <= set(SERVER_LINES)):
-            raise TypeError(f"{name}.{field.name}: server_lines must be a tuple of "
-                            f"{', '.join(SERVER_LINES)}, not {lines!r}")
+        serving = getattr(spec_class, "server_lines", None) or SERVER_LINES
+        if lines is not None and (not isinstance(lines, tuple) or not set(lines) <= set(serving)):
+            raise TypeError(f"{name}.{field.name}: server_lines must be a tuple of lines that serve "
+                            f"{name} ({', '.join(serving)}), not {lines!r}")
         plan = FieldPlan(field.name, meta.get("name") or field.name, location, lines)
         by_location[location].append(plan)
         if line is not None and lines is not None and line not in lines:

@@ -151,8 +151,23 @@ def test_a_field_declared_for_an_unknown_line_is_refused() -> None:
 
         x: str | None = body_field(server_lines=("7.0",))
 
-    with pytest.raises(TypeError, match=r"Odd\.x: server_lines must be a tuple of 0\.2, .*'7\.0'"):
+    with pytest.raises(TypeError, match=r"Odd\.x: server_lines must be a tuple of lines that serve Odd "
+                                        r"\(0\.2, .*'7\.0'"):
         plan_for(Odd)
+
+
+def test_a_field_declared_for_a_line_that_does_not_serve_its_spec_is_refused() -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class Narrow(Spec[None]):
+        method: ClassVar[str] = "POST"
+        path: ClassVar[str] = "/v1/narrow"
+        server_lines: ClassVar[tuple[str, ...]] = ("0.6", "0.7")
+
+        x: str | None = body_field(server_lines=("0.5", "0.7"))
+
+    with pytest.raises(TypeError, match=r"Narrow\.x: server_lines must be a tuple of lines that serve "
+                                        r"Narrow \(0\.6, 0\.7\), not \('0\.5', '0\.7'\)"):
+        plan_for(Narrow)
 
 
 # --- the generated specs ----------------------------------------------------------------------
