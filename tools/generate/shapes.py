@@ -106,7 +106,7 @@ class _Walk:
     def compare_objects(self, side: str, src: dict[str, Any], dst: dict[str, Any], where: str) -> None:
         src_props, dst_props = src.get("properties") or {}, dst.get("properties") or {}
         src_required, dst_required = required(src), required(dst)
-        schema = where.split(".")[0].split("[")[0]
+        schema = re.sub(r" \(line: [^)]*\)", "", where).split(".")[0].split("[")[0]
         if side == "response":
             for prop, node in src_props.items():
                 if prop not in src_required or nullable(node) or (schema, prop) in ERRATA_NULLABLE:
@@ -126,9 +126,9 @@ class _Walk:
                 elif not (prop in src_required or always_sent(src_props[prop])) or nullable(src_props[prop]):
                     self.add(side, f"{where}.{prop}", "required by the line; optional in the spec")
             if dst_props:
-                for prop in src_props.keys() - dst_props.keys():
+                for prop in sorted(src_props.keys() - dst_props.keys()):
                     self.add(side, f"{where}.{prop}", "unknown to the line's schema (dropped or refused)")
-        for prop in src_props.keys() & dst_props.keys():
+        for prop in sorted(src_props.keys() & dst_props.keys()):
             self.compare(side, src_props[prop], dst_props[prop], f"{where}.{prop}")
 
     def compare_tagged(self, side: str, src: dict[str, Any], dst: dict[str, Any], tag: str,
