@@ -34,6 +34,7 @@ from llamastack.retry import RetryPolicy
 from llamastack.spec import (
     CursorPaging,
     IndexPaging,
+    Route,
     Spec,
     StreamingSpec,
     body_field,
@@ -68,6 +69,7 @@ __all__ = [
     "RateLimitError",
     "ResponseDecodeError",
     "RetryPolicy",
+    "Route",
     "Spec",
     "Stream",
     "StreamingSpec",

@@ -177,7 +177,7 @@ def option_help(command: Command, option: Option, field: dataclasses.Field[Any],
 def command_description(spec_class: type) -> str:
     """The command's own help: the class docstring, then the route and the lines serving it."""
     plan = plan_for(spec_class)
-    lines = ", ".join(getattr(spec_class, "server_lines", ()))
+    lines = ", ".join(getattr(spec_class, "server_lines", None) or ())
     route = f"{plan.method} {plan.path}" + (f"  (Llama Stack {lines})" if lines else "")
     return "\n".join(part for part in (_class_doc(spec_class), route) if part)
 

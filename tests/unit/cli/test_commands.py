@@ -31,7 +31,7 @@ def test_models_list_prints_the_decoded_answer_as_json(server: MockServer) -> No
 
 def test_sessions_create_sends_path_and_body_from_options(server: MockServer) -> None:
     # The path value is one percent-encoded segment (the server sees it raw).
-    server.route("POST", "/v1/agents/a%201/session", Reply(body={"session_id": "s1"}))
+    server.route("POST", "/v1alpha/agents/a%201/session", Reply(body={"session_id": "s1"}))
     result = run_cli("sessions", "create", "--agent-id", "a 1", "--session-name", "triage",
                      env={"LLAMA_STACK_CLIENT_BASE_URL": server.url})
     assert result.code == 0, result.err
