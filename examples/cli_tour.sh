@@ -32,11 +32,13 @@ echo "files on all pages: $(cli files list --all --limit 5 | "$PYTHON" -c 'impor
 cli file-content retrieve --file-id "$file_id"
 cli files delete --file-id "$file_id" --output table
 
-echo "== errors: the server's message on stderr, the exit status by class"
+echo "== errors: one line on stderr (here shown on stdout), the exit status by class"
 set +e
-cli models retrieve --model-id no-such-model
+cli models retrieve --model-id no-such-model 2>&1
 echo "exit status $? (4: the server answered 4xx)"
-cli --base-url http://127.0.0.1:9 --max-retries 0 models list 2>/dev/null
-echo "exit status $? (3: no connection)"
+cli --base-url http://127.0.0.1:9 --max-retries 0 models list 2>&1
+echo "exit status $? (3: no connection; --debug would add the traceback)"
+cli chat-completions create --model "$MODEL" 2>&1 | tail -n 1
+echo "exit status ${PIPESTATUS[0]} (2: a usage error, found before anything is sent)"
 set -e
 echo "tour complete"

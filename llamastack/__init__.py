@@ -41,6 +41,7 @@ from llamastack.retry import RetryPolicy
 from llamastack.spec import (
     CursorPaging,
     IndexPaging,
+    Route,
     Spec,
     StreamingSpec,
     body_field,
@@ -78,6 +79,7 @@ __all__ = [
     "RequestOptions",
     "ResponseDecodeError",
     "RetryPolicy",
+    "Route",
     "Spec",
     "Stream",
     "StreamingSpec",

@@ -422,9 +422,10 @@ class LlamaStackClient:
             message = (f"redirected to {response.headers.get('location', '?')!r}; redirects are "
                        "not followed, so credentials never leave base_url")
         elif status == 404 and body == {"detail": "Not Found"} and spec is not None:
-            lines = ", ".join(getattr(spec, "server_lines", ()))
-            message = (f"{message}: this server has no route {plan_for(type(spec)).path}; "
-                       f"{type(spec).__name__} is served by Llama Stack {lines}")
+            lines = ", ".join(getattr(spec, "server_lines", None) or ())  # None: not declared
+            message = f"{message}: this server has no route {plan_for(type(spec)).path}"
+            if lines:
+                message += f"; {type(spec).__name__} is served by Llama Stack {lines}"
         elif status == 501 and getattr(spec, "stream_only", False):
             message = (f"{message} ({type(spec).__name__} only streams on this server: "
                        "use client.stream(spec))")

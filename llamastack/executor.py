@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import http.client
 import logging
+import re
+import socket
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -69,29 +73,141 @@ def new_session(pool_size: int = 10) -> Session:
     return session
 
 
-def _is_timeout(exc: BaseException) -> bool:
+def _wrapped(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps, outermost first.
+
+    requests and urllib3 wrap the socket's error several times over (requests.ConnectionError
+    holds a MaxRetryError as args[0], whose ``reason`` is a NewConnectionError raised from the
+    ConnectionRefusedError); the plain explanation is at the bottom.
+    """
+    found: list[BaseException] = []
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
         seen.add(id(current))
+        found.append(current)
+        reason = getattr(current, "reason", None)
+        pending.extend(item for item in (*current.args, reason, current.__cause__,
+                                         current.__context__)
+                       if isinstance(item, BaseException))
+    return found
+
+
+def _is_timeout(chain: Sequence[BaseException]) -> bool:
+    for current in chain:
         if isinstance(current, urllib3.exceptions.NewConnectionError):
-            # urllib3 2 derives it from ConnectTimeoutError for backwards compatibility only;
+            # urllib3 derives it from ConnectTimeoutError for backwards compatibility only;
             # it means refused/unreachable, a timeout is ConnectTimeoutError itself (requests
             # draws the same line in HTTPAdapter.send).
             return False
         if isinstance(current, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
             return True
-        nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) \
-            else None
-        current = nested or current.__cause__ or current.__context__
     return False
 
 
+def _where(context: Mapping[str, Any]) -> str:
+    """``host:port`` of the request (never its credentials), for messages."""
+    try:
+        parts = urlsplit(str(context.get("url") or ""))
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "the server"
+    if not host:
+        return "the server"
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _first(chain: Sequence[BaseException], *kinds: type[BaseException]) -> BaseException | None:
+    return next((item for item in chain if isinstance(item, kinds)), None)
+
+
+def _plain_reason(exc: BaseException) -> str:
+    """An OSError's own words ("Network is unreachable") without errno or OpenSSL decoration."""
+    if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
+        return f"certificate verify failed: {exc.verify_message}"
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    # "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)" -> "wrong version number"
+    text = re.sub(r"^\[[A-Z]+: [A-Z_]+\] |\s*\(_ssl\.c:\d+\)$", "", text.strip())
+    return text or type(exc).__name__
+
+
+def _innermost_message(chain: Sequence[BaseException]) -> str:
+    for item in reversed(chain):
+        if str(item):
+            return _plain_reason(item)
+    return type(chain[-1]).__name__
+
+
+def _answer_phase(chain: Sequence[BaseException], doing: str) -> str:
+    """When a connection broke: before the answer began, or while it was being read."""
+    if doing != "sending the request":
+        return f"while {doing}"
+    # requests reads a non-streamed body inside send(); urllib3 says "Connection broken"
+    # once the answer has begun, "Connection aborted." before it.
+    if any(isinstance(item, (requests.exceptions.ChunkedEncodingError, http.client.IncompleteRead))
+           or str(item).startswith("Connection broken") for item in chain):
+        return "while reading the answer"
+    return "before answering"
+
+
+def _failure_message(chain: Sequence[BaseException], timed_out: bool, context: Mapping[str, Any],
+                     doing: str) -> str:
+    where = _where(context)
+    if timed_out:
+        if _first(chain, requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+            return f"timed out connecting to {where}"
+        if doing == "sending the request":
+            return f"timed out waiting for the answer from {where}"
+        return f"timed out {doing}"
+    if proxy := _first(chain, requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return f"the proxy failed: {_innermost_message(_wrapped(proxy))}"
+    if resolving := _first(chain, socket.gaierror):
+        host = where.rsplit(":", 1)[0]
+        return f"could not resolve host {host!r} ({_plain_reason(resolving)})"
+    if _first(chain, ConnectionRefusedError):
+        return f"connection refused by {where} (is a server listening there?)"
+    if tls := _first(chain, ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+        return f"TLS with {where} failed: {_innermost_message(_wrapped(tls))}"
+    if connecting := _first(chain, urllib3.exceptions.NewConnectionError):
+        return f"could not connect to {where}: {_innermost_message(_wrapped(connecting))}"
+    if _first(chain, http.client.RemoteDisconnected):  # a ConnectionResetError subclass
+        return f"{where} closed the connection without answering"
+    if _first(chain, ConnectionResetError):
+        return f"connection reset by {where} {_answer_phase(chain, doing)}"
+    if _first(chain, BrokenPipeError):
+        return f"{where} closed the connection while the request was being sent"
+    if chunk := _first(chain, urllib3.exceptions.InvalidChunkLength):
+        return f"the answer from {where} has a broken chunked encoding: {chunk}"
+    cut = next((item for item in chain if isinstance(item, http.client.IncompleteRead)), None)
+    if cut is not None:
+        # urllib3's IncompleteRead counts bytes in ``partial``; http.client's holds the bytes.
+        received = cut.partial if isinstance(cut.partial, int) else len(cut.partial)
+        more = f", {cut.expected} more expected" if cut.expected is not None else ""
+        return f"the answer from {where} was cut short: {received} bytes read{more}"
+    if _first(chain, requests.exceptions.ContentDecodingError, urllib3.exceptions.DecodeError):
+        return f"the answer's Content-Encoding could not be decoded: {_innermost_message(chain)}"
+    if _first(chain, http.client.BadStatusLine):
+        return f"{where} answered with something that is not HTTP: {_innermost_message(chain)}"
+    return f"connection failed {doing}: {_innermost_message(chain)}"
+
+
 def raise_transport_error(exc: BaseException, context: Mapping[str, Any], doing: str) -> NoReturn:
-    if _is_timeout(exc):
-        raise APIConnectionTimeoutError(f"timed out {doing}", **context) from exc
-    detail = str(exc) or type(exc).__name__
-    raise APIConnectionError(f"connection failed {doing}: {detail}", **context) from exc
+    """The client's error for a transport failure, saying what happened in plain words
+    (``connection refused by 127.0.0.1:9``, ``could not resolve host 'x'``) rather than urllib3's
+    ``HTTPConnectionPool(...): Max retries exceeded with url ... (Caused by ...)``, which talks
+    of retries the adapter never makes (the client's own are in retry.py). ``exc`` stays
+    chained as ``__cause__``; a timeout is an APIConnectionTimeoutError."""
+    chain = _wrapped(exc)
+    timed_out = _is_timeout(chain)
+    message = _failure_message(chain, timed_out, context, doing)
+    if timed_out:
+        raise APIConnectionTimeoutError(message, **context) from exc
+    raise APIConnectionError(message, **context) from exc
 
 
 class Transport:

@@ -20,6 +20,7 @@ import pytest
 
 import llamastack.endpoints as endpoints
 from llamastack import cli
+from llamastack.cli.naming import endpoint_registry
 from llamastack.spec import plan_for
 from tests.integration.conftest import MODEL_02, MODEL_07
 
@@ -59,7 +60,7 @@ def ok(base_url: str, *args: str) -> Result:
 def get_commands_without_required_fields() -> list[tuple[str, str]]:
     """Every GET command of the 0.7 line that needs no option: each must just work."""
     out = []
-    for resource, verbs in cli._endpoint_registry().items():
+    for resource, verbs in endpoint_registry().items():
         for verb, entry in verbs.items():
             spec_class = getattr(endpoints, entry.class_name)
             fields = dataclasses.fields(spec_class)
@@ -198,6 +199,18 @@ def test_errors_and_exit_statuses(server_07: str) -> None:
     assert backend.code == cli.EXIT_SERVER_ERROR and "fake backend error" in backend.err
     usage = run(server_07, "chat-completions", "create", "--model", MODEL_07)
     assert usage.code == cli.EXIT_USAGE
+    carried = run(server_07, "models", "retrieve", "--model-id", "..")
+    assert carried.code == cli.EXIT_USAGE and "must not be '..'" in carried.err
+    for failed in (missing, bad_id, wrong_line, backend, carried):
+        assert failed.err.count("\n") == 1 and "internal error" not in failed.err
+
+
+def test_debug_adds_the_traceback_and_keeps_the_message_last(server_07: str) -> None:
+    result = run(server_07, "--debug", "models", "retrieve", "--model-id", "no-such-model")
+    assert result.code == cli.EXIT_CLIENT_ERROR
+    assert result.err.startswith("Traceback (most recent call last):")
+    assert "llamastack.errors.NotFoundError" in result.err
+    assert result.err.splitlines()[-1].startswith("llamastack: error: ModelRetrieve GET ")
 
 
 def test_agent_session_and_streamed_turn(server_02: str) -> None:

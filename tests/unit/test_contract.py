@@ -1,13 +1,18 @@
-"""Every spec class against the pinned OpenAPI documents in specs/.
+"""Every spec class against the pinned OpenAPI documents of every server line in specs/.
 
 Covered operations: every operation of the 0.7 document and the Agents operations (paths under
-/v1/agents) of the 0.2 document. For each spec: its (method, path) exists in the document of
-each server line it names, path parameters, query parameters and body properties match its
-fields (required ones without a default, optional ones defaulting to None), its response and
-stream chunk types have the schema's shape, it streams exactly when the operation can answer
-text/event-stream, and it pages exactly when the operation takes after/limit or
-start_index/limit. Deviations are only the documented errata (specs/README.md), which the
-generator keeps in its ERRATA_NULLABLE and RESPONSE_OVERRIDES tables.
+/v1/agents) of the 0.2 document; each spec is declared from that source document. Against it:
+path parameters, query parameters and body properties match the spec's fields (required ones
+without a default, optional ones defaulting to None; no ``stream`` field where the operation
+streams), its response and stream chunk types have the schema's shape, it streams exactly when
+the operation can answer text/event-stream, and it pages exactly when the operation takes
+after/limit or start_index/limit.
+
+Against every line's documents: the route a spec declares for each line in ``server_lines`` is
+there with that method, and it is the route the matching rules prefer (no other prefix serves it
+without the deprecated flag); every other line lacks the operation at any prefix (and POST for a
+PUT); each request field is carried by exactly the lines whose operation knows it. Deviations are
+only the documented errata (specs/README.md), which the generator keeps in tools/generate/errata.py.
 """
 
 from __future__ import annotations
@@ -16,27 +21,38 @@ import dataclasses
 import re
 import types
 from collections import Counter
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
 
 import llamastack.endpoints as endpoints
 import llamastack.models as models
 from llamastack.decoding import decoder_for
-from llamastack.models.base import tagged_union_for
-from llamastack.spec import CursorPaging, IndexPaging, Spec, plan_for, response_type_of
-from tests.unit.fixtures import documents, generator
+from llamastack.spec import (
+    NEWEST_LINE,
+    SERVER_LINES,
+    CursorPaging,
+    IndexPaging,
+    Spec,
+    plan_for,
+    response_type_of,
+    serves,
+)
+from tests.unit.fixtures import ROOT, documents, generator
+from tests.unit.shape_checker import NONE_TYPE, ShapeChecker, has_default, nullable, resolve
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+PREFIXES = ("/v1/openai/v1", "/v1alpha", "/v1beta", "/v1")  # longest first
 SPECS: list[type[Spec[Any]]] = [getattr(endpoints, name) for name in endpoints.__all__]
-NONE_TYPE = type(None)
+# The document each spec is declared from.
+SOURCE: dict[str, str] = {name: line for line, _method, _path, _group, name in generator().OPERATIONS}
 
 
 def covered_operations() -> dict[tuple[str, str, str], dict[str, Any]]:
     """(line, METHOD, path) -> operation, for the 111 operations the library must declare."""
     out = {}
-    for line, document in documents().items():
-        for path, item in document["paths"].items():
+    for line in generator().SOURCE_LINES:
+        for path, item in documents()[line]["paths"].items():
             if line == "0.2" and not path.startswith("/v1/agents"):
                 continue
             for method, op in item.items():
@@ -49,9 +65,16 @@ def group_of(spec: type) -> str:
     return spec.__module__.rsplit(".", 1)[-1]
 
 
+def source_line(spec: type) -> str:
+    return SOURCE[spec.__name__]
+
+
 def test_every_covered_operation_is_declared(capsys: pytest.CaptureFixture[str]) -> None:
     operations = covered_operations()
-    declared = {(line, spec.method, spec.path) for spec in SPECS for line in spec.server_lines}
+    declared = set()
+    for spec in SPECS:
+        plan = plan_for(spec, source_line(spec))
+        declared.add((source_line(spec), plan.method, plan.path))
     missing = sorted(set(operations) - declared)
     per_group = Counter(group_of(spec) for spec in SPECS)
     found = len(set(operations) & declared)
@@ -61,6 +84,21 @@ def test_every_covered_operation_is_declared(capsys: pytest.CaptureFixture[str])
     assert not missing, f"operations without a spec: {missing}"
     assert len(operations) == 111
     assert found == len(SPECS) == 111, "one spec per operation"
+
+
+def test_every_line_serves_what_its_documents_say(capsys: pytest.CaptureFixture[str]) -> None:
+    summary = []
+    for line in SERVER_LINES:
+        served = [spec for spec in SPECS if serves(spec, line)]
+        moved = [s for s in served if plan_for(s, line).path != s.path]
+        by_post = [s for s in served if plan_for(s, line).method != s.method]
+        same = len(served) - len(moved) - len(by_post)
+        summary.append(f"{line}: {len(served)}/{len(SPECS)} served ({same} at the declared route, "
+                       f"{len(moved)} at another path, {len(by_post)} by another method)")
+    with capsys.disabled():
+        print("\n" + "\n".join(summary))
+    assert [len([s for s in SPECS if serves(s, line)]) for line in SERVER_LINES] == [
+        88, 100, 97, 97, 98, 99]  # SERVER_LINES.md §3.1: 76 + 12 Agents, 88 + 12, 97, 97, 98, 99
 
 
 def test_specs_are_unique_per_operation() -> None:
@@ -77,27 +115,38 @@ def test_spec_and_model_exports_are_complete() -> None:
         endpoints.NoSuchSpec  # noqa: B018
 
 
-# --- per spec -----------------------------------------------------------------------------------
+def test_the_library_knows_the_lines_the_documents_are_pinned_for() -> None:
+    assert tuple(generator().DOCUMENTS) == SERVER_LINES
+    assert SERVER_LINES[-1] == NEWEST_LINE
+    for spec in SPECS:
+        assert spec.server_lines and spec.server_lines == tuple(
+            line for line in SERVER_LINES if line in spec.server_lines), spec.__name__
+        newest = spec.server_lines[-1]
+        assert newest not in spec.routes, f"{spec.__name__}: method/path are the newest line's route"
 
 
-def operation_of(spec: type, line: str) -> dict[str, Any]:
-    op = documents()[line]["paths"].get(spec.path, {}).get(spec.method.lower())  # type: ignore[attr-defined]
-    assert op is not None, f"{spec.__name__}: {spec.method} {spec.path} is not in the {line} document"  # type: ignore[attr-defined]
-    return op  # type: ignore[no-any-return]
+# --- per spec, against its source document ------------------------------------------------------
 
 
-def resolve(node: dict[str, Any], line: str) -> tuple[str | None, dict[str, Any]]:
-    name = None
-    while "$ref" in node:
-        name = re.sub(r"-(Input|Output)$", "", node["$ref"].rsplit("/", 1)[-1])
-        schemas = documents()[line]["components"]["schemas"]
-        node = schemas.get(name) or schemas[node["$ref"].rsplit("/", 1)[-1]]
-    return name, node
+def operation_of(spec: type, line: str) -> dict[str, Any] | None:
+    """The line document's operation at the route the spec declares for that line."""
+    plan = plan_for(spec, line)
+    return find_operation(line, plan.method, plan.path)
 
 
-def nullable(node: dict[str, Any]) -> bool:
-    arms = node.get("anyOf") or node.get("oneOf") or []
-    return bool(node.get("nullable")) or any(arm.get("type") == "null" for arm in arms)
+def find_operation(line: str, method: str, path: str) -> dict[str, Any] | None:
+    """The operation at (method, path), whatever the document names the path parameters."""
+    shape = re.sub(r"\{[^}]*\}", "{}", path)
+    for document_path, item in documents()[line]["paths"].items():
+        if re.sub(r"\{[^}]*\}", "{}", document_path) == shape and method.lower() in item:
+            return item[method.lower()]  # type: ignore[no-any-return]
+    return None
+
+
+def source_operation(spec: type) -> dict[str, Any]:
+    op = operation_of(spec, source_line(spec))
+    assert op is not None, f"{spec.__name__} is not in its {source_line(spec)} document"
+    return op
 
 
 def fields_of(spec: type) -> dict[str, tuple[dataclasses.Field[Any], str, str]]:
@@ -112,21 +161,19 @@ def fields_of(spec: type) -> dict[str, tuple[dataclasses.Field[Any], str, str]]:
     return out
 
 
-def has_default(field: dataclasses.Field[Any]) -> bool:
-    return field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+def answers(op: dict[str, Any]) -> dict[str, Any]:
+    """Media type -> schema of the operation's 2xx answers."""
+    return {media: content.get("schema") for status, answer in op["responses"].items()
+            if status.startswith("2") for media, content in (answer.get("content") or {}).items()}
 
 
-def spec_lines(spec: type) -> list[tuple[type, str]]:
-    return [(spec, line) for line in spec.server_lines]  # type: ignore[attr-defined]
+IDS = [spec.__name__ for spec in SPECS]
 
 
-SPEC_LINES = [pair for spec in SPECS for pair in spec_lines(spec)]
-IDS = [f"{spec.__name__}-{line}" for spec, line in SPEC_LINES]
-
-
-@pytest.mark.parametrize(("spec", "line"), SPEC_LINES, ids=IDS)
-def test_request_fields_match_the_operation(spec: type, line: str) -> None:
-    op = operation_of(spec, line)
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_request_fields_match_the_operation(spec: type) -> None:
+    line = source_line(spec)
+    op = source_operation(spec)
     fields = fields_of(spec)
     expected: dict[str, tuple[str, bool]] = {}  # wire -> (location, required)
     for name in re.findall(r"\{(\w+)\}", spec.path):  # type: ignore[attr-defined]
@@ -134,10 +181,8 @@ def test_request_fields_match_the_operation(spec: type, line: str) -> None:
     moved = generator().ERRATA_LOCATIONS  # where the real server reads a parameter instead
     for param in op.get("parameters", []):
         if param["in"] != "path":
-            key = (line, spec.method, spec.path, param["name"])  # type: ignore[attr-defined]
+            key = (line, spec.method, plan_for(spec, line).path, param["name"])  # type: ignore[attr-defined]
             expected[param["name"]] = (moved.get(key, param["in"]), bool(param.get("required")))
-        else:
-            assert param["name"] in expected, f"path parameter {param['name']} not in the template"
     body = op.get("requestBody")
     if body:
         multipart = "multipart/form-data" in body["content"]
@@ -149,6 +194,9 @@ def test_request_fields_match_the_operation(spec: type, line: str) -> None:
             arms = [resolve(a, line)[1] for a in (resolved.get("anyOf") or [resolved])]
             binary = any(arm.get("format") == "binary" for arm in arms)
             expected[wire] = ("file" if binary else "body", wire in required_props and not nullable(prop))
+    if "text/event-stream" in answers(op):
+        # Streaming is no field: client.stream sends "stream": true (specs/README.md).
+        assert expected.pop("stream", None) is not None and "stream" not in fields, spec.__name__
     assert set(fields) == set(expected), f"{spec.__name__}: fields differ from the operation"
     for wire, (location, required) in expected.items():
         field, actual_location, _ = fields[wire]
@@ -160,12 +208,10 @@ def test_request_fields_match_the_operation(spec: type, line: str) -> None:
                 f"{spec.__name__}.{wire} is optional: it must default to None (omitted)")
 
 
-@pytest.mark.parametrize(("spec", "line"), SPEC_LINES, ids=IDS)
-def test_streaming_and_paging_match_the_operation(spec: type, line: str) -> None:
-    op = operation_of(spec, line)
-    media = {media for status, answer in op["responses"].items() if status.startswith("2")
-             for media in (answer.get("content") or {})}
-    assert (spec.stream_chunk is not None) == ("text/event-stream" in media), spec.__name__  # type: ignore[attr-defined]
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_streaming_and_paging_match_the_operation(spec: type) -> None:
+    op = source_operation(spec)
+    assert (spec.stream_chunk is not None) == ("text/event-stream" in answers(op)), spec.__name__  # type: ignore[attr-defined]
     query = {p["name"] for p in op.get("parameters", []) if p["in"] == "query"}
     paging = spec.paging  # type: ignore[attr-defined]
     if {"after", "limit"} <= query:
@@ -176,18 +222,11 @@ def test_streaming_and_paging_match_the_operation(spec: type, line: str) -> None
         assert paging is None, f"{spec.__name__} does not page"
 
 
-@pytest.mark.parametrize(("spec", "line"), SPEC_LINES, ids=IDS)
-def test_response_types_have_the_schema_shape(spec: type, line: str) -> None:
-    op = operation_of(spec, line)
-    response: Any = None
-    chunk: Any = None
-    for status, answer in op["responses"].items():
-        if status.startswith("2"):
-            for media, content in (answer.get("content") or {}).items():
-                if media == "application/json":
-                    response = content["schema"]
-                elif media == "text/event-stream":
-                    chunk = content["schema"]
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_response_types_have_the_schema_shape(spec: type) -> None:
+    line = source_line(spec)
+    media = answers(source_operation(spec))
+    response, chunk = media.get("application/json"), media.get("text/event-stream")
     declared = response_type_of(spec)
     override = generator().RESPONSE_OVERRIDES.get(spec.__name__)
     checker = ShapeChecker(line)
@@ -197,7 +236,7 @@ def test_response_types_have_the_schema_shape(spec: type, line: str) -> None:
         else:
             checker.check(response, declared, spec.__name__)
     elif override == "Optional[Turn]":
-        assert get_args(declared) == (models.Turn, NONE_TYPE)
+        assert response is not None and get_args(declared) == (models.Turn, NONE_TYPE)
         checker.check(response, models.Turn, spec.__name__)
     else:
         assert declared is {"None": NONE_TYPE, "bytes": bytes}[override]
@@ -206,141 +245,134 @@ def test_response_types_have_the_schema_shape(spec: type, line: str) -> None:
     assert not checker.problems, "\n".join(checker.problems)
 
 
-class ShapeChecker:
-    """Walks a schema and a Python type side by side."""
-
-    def __init__(self, line: str) -> None:
-        self.line = line
-        self.seen: set[tuple[str, Any]] = set()
-        self.problems: list[str] = []
-        self.errata = generator().ERRATA_NULLABLE
-
-    def fail(self, where: str, problem: str) -> None:
-        self.problems.append(f"{where}: {problem}")
-
-    def check(self, node: dict[str, Any], tp: Any, where: str) -> None:
-        name, node = resolve(node, self.line)
-        tp = strip_none(tp)
-        if tp is Any:
-            return
-        arms = [a for a in node.get("oneOf") or node.get("anyOf") or [] if a.get("type") != "null"]
-        if "discriminator" in node:
-            self.check_tagged(node, tp, where)
-        elif len(arms) == 1:
-            self.check(arms[0], tp, where)
-        elif arms:
-            self.check_untagged(arms, tp, where)
-        elif node.get("properties"):
-            self.check_model(name, node, tp, where)
-        elif "enum" in node or "const" in node:
-            if not (get_origin(tp) is Literal or tp is str):
-                self.fail(where, f"an enum should be a Literal or str, not {tp!r}")
-        else:
-            self.check_plain(node, tp, where)
-
-    def check_plain(self, node: dict[str, Any], tp: Any, where: str) -> None:
-        kind = node.get("type")
-        allowed = {"string": (str, bytes), "integer": (int,), "number": (float,), "boolean": (bool,),
-                   "null": (NONE_TYPE,)}
-        if kind in allowed:
-            if tp not in allowed[kind] and not (kind == "number" and set(get_args(tp)) == {int, float}):
-                self.fail(where, f"{kind} declared as {tp!r}")
-        elif kind == "array":
-            if get_origin(tp) is not list:
-                self.fail(where, f"an array declared as {tp!r}")
-            elif node.get("items"):
-                self.check(node["items"], get_args(tp)[0], where + "[]")
-        elif (kind == "object" or not kind) and not (
-                get_origin(tp) is dict or tp is dict or dataclasses.is_dataclass(tp)):
-            self.fail(where, f"a free-form object declared as {tp!r}")
-
-    def check_untagged(self, arms: list[dict[str, Any]], tp: Any, where: str) -> None:
-        if tagged_union_for(tp) is not None or dataclasses.is_dataclass(tp) or get_origin(tp) is dict:
-            return  # object arms merged into one TaggedUnion (by a common constant) or a dict
-        if get_origin(tp) not in (Union, types.UnionType, Literal, list) and tp is not str:
-            self.fail(where, f"a union declared as {tp!r}")
-        decoder_for(tp)  # arms of one JSON kind would have been refused here
-
-    def check_tagged(self, node: dict[str, Any], tp: Any, where: str) -> None:
-        tagged = tagged_union_for(tp)
-        if tagged is None:
-            self.fail(where, f"a discriminated union declared as {tp!r}, not a TaggedUnion")
-            return
-        if tagged.tag != node["discriminator"]["propertyName"]:
-            self.fail(where, f"tagged by {tagged.tag!r}, the schema by {node['discriminator']}")
-        mapping = node["discriminator"].get("mapping") or {}
-        for value, ref in mapping.items():
-            arm = tagged.arms.get(value)
-            if arm is None:
-                self.fail(where, f"tag {value!r} has no arm")
-            else:
-                self.check({"$ref": ref}, arm, f"{where}<{value}>")
-
-    def check_model(self, name: str | None, node: dict[str, Any], tp: Any, where: str) -> None:
-        if not (isinstance(tp, type) and dataclasses.is_dataclass(tp)):
-            if not (get_origin(tp) is dict or tp is dict):
-                self.fail(where, f"an object with properties declared as {tp!r}")
-            return
-        key = (name or repr(sorted(node["properties"])), tp)
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        where = f"{where}:{tp.__name__}"
-        hints = get_type_hints(tp)
-        wire = {}
-        for field in dataclasses.fields(tp):
-            if field.name != "model_extra":
-                override = field.metadata.get("dataclasses_json", {}).get("letter_case")
-                wire[override(field.name) if override else field.name] = field
-        properties = node["properties"]
-        if set(wire) != set(properties):
-            self.fail(where, f"fields {sorted(set(wire) ^ set(properties))} differ from the schema")
-        home = "0.2" if tp.__module__.endswith(".agents") else "0.7"
-        must = {prop for prop in node.get("required", [])
-                if prop in properties and not nullable(properties[prop])
-                and (name, prop) not in self.errata and not is_const(properties[prop])}
-        required = {w for w, f in wire.items() if not has_default(f)}
-        if home == self.line:
-            if required != must:
-                self.fail(where, f"required {sorted(required)}, schema {sorted(must)}")
-            for prop in must & set(wire):
-                if accepts_none(hints[wire[prop].name]):
-                    self.fail(f"{where}.{prop}", "required and not nullable, but declared Optional")
-        elif not required <= must:  # a 0.7 model shared with 0.2 may be more lenient, never stricter
-            self.fail(where, f"requires {sorted(required - must)} which the {self.line} schema does not")
-        for prop, sub in properties.items():
-            if prop in wire:
-                self.check(sub, hints[wire[prop].name], f"{where}.{prop}")
-
-
-def is_const(node: dict[str, Any]) -> bool:
-    return "const" in node or len(node.get("enum") or []) == 1
-
-
-def strip_none(tp: Any) -> Any:
-    if get_origin(tp) in (Union, types.UnionType):
-        rest = tuple(a for a in get_args(tp) if a is not NONE_TYPE)
-        if len(rest) == 1:
-            return rest[0]
-        if len(rest) < len(get_args(tp)):
-            return Union[rest]
-    return tp
-
-
-def accepts_none(tp: Any) -> bool:
-    return tp is Any or (get_origin(tp) in (Union, types.UnionType) and NONE_TYPE in get_args(tp))
-
-
 def test_errata_name_real_properties() -> None:
     schemas = [document["components"]["schemas"] for document in documents().values()]
     for schema, prop in generator().ERRATA_NULLABLE:
         assert any(prop in (s.get(schema, {}).get("properties") or {}) for s in schemas), (schema, prop)
 
 
+# --- per spec and line, against every line's documents ------------------------------------------
+
+SPEC_LINES = [(spec, line) for spec in SPECS for line in SERVER_LINES]
+SPEC_LINE_IDS = [f"{spec.__name__}-{line}" for spec, line in SPEC_LINES]
+MISSING = object()
+
+
+def same_tail_routes(line: str, method: str, path: str) -> list[tuple[str, dict[str, Any]]]:
+    """(path, operation) of ``method`` at the path's tail under any prefix, the path itself first."""
+    tail = next((path[len(p):] for p in PREFIXES if path.startswith(p + "/")), path)
+    out = []
+    for candidate in [path] + [p + tail for p in reversed(PREFIXES) if p + tail != path]:
+        op = find_operation(line, method, candidate)
+        if op is not None:
+            out.append((candidate, op))
+    return out
+
+
+@pytest.mark.parametrize(("spec", "line"), SPEC_LINES, ids=SPEC_LINE_IDS)
+def test_each_line_serves_the_spec_where_it_declares(spec: type, line: str) -> None:
+    name = spec.__name__
+    erratum = generator().ROUTE_ERRATA.get((name, line), MISSING)
+    candidates = same_tail_routes(line, spec.method, spec.path)  # type: ignore[attr-defined]
+    if spec.method in ("PUT", "PATCH") and not candidates:  # type: ignore[attr-defined]
+        candidates = same_tail_routes(line, "POST", spec.path)  # type: ignore[attr-defined]
+    if not serves(spec, line):
+        with pytest.raises(ValueError, match=f"{name} is not served by Llama Stack {line}"):
+            plan_for(spec, line)
+        assert erratum is None or not candidates, f"{name}: {line} serves it at {candidates[0][0]}"
+        return
+    plan = plan_for(spec, line)
+    op = find_operation(line, plan.method, plan.path)
+    if erratum is not MISSING:
+        assert erratum == (plan.method, plan.path), f"{name} on {line}: not where ROUTE_ERRATA says"
+        return  # a fact the documents do not show (some are in no document: Batches on 0.2/0.3)
+    assert op is not None, f"{name}: {plan.method} {plan.path} is not in the {line} documents"
+    assert plan.path in [path for path, _ in candidates], name
+    # Preferred: a route that is not flagged deprecated, the spec's own path among them.
+    current = [path for path, other in candidates if not other.get("deprecated")]
+    if current:
+        assert plan.path in current, f"{name} on {line}: {plan.path} is deprecated; {current[0]} is not"
+    if spec.path in current:  # type: ignore[attr-defined]
+        assert plan.path == spec.path, f"{name} on {line}: {plan.path} instead of its own path"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("spec", "line"), SPEC_LINES, ids=SPEC_LINE_IDS)
+def test_each_line_carries_the_fields_its_operation_knows(spec: type, line: str) -> None:
+    if not serves(spec, line):
+        return
+    plan = plan_for(spec, line)
+    op = find_operation(line, plan.method, plan.path)
+    known: set[str] | None = None  # None: no document has the route; its erratum vouches for all
+    if op is not None:
+        known = {p["name"] for p in op.get("parameters", []) if p["in"] != "path"}
+        body = op.get("requestBody")
+        if body:
+            content = body["content"]
+            media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
+            known |= set(resolve(content[media]["schema"], line)[1].get("properties") or {})
+        known |= generator().CARRIED_UNDOCUMENTED.get((spec.__name__, line), set())
+        path_params = re.findall(r"\{[^}]*\}", next(p for p, item in documents()[line]["paths"].items()
+                                                     if item.get(plan.method.lower()) is op))
+        assert len(path_params) == len(plan.path_fields), f"{spec.__name__}: path parameters on {line}"
+    not_carried = {fp.wire for fp in plan.fields_not_carried}
+    for fp in (*plan.query_fields, *plan.body_fields, *plan.header_fields, *plan.file_fields,
+               *plan.json_fields):
+        expected = known is not None and fp.wire not in known
+        declared = "not carried" if fp.wire in not_carried else "carried"
+        assert (fp.wire in not_carried) == expected, (
+            f"{spec.__name__}.{fp.attr} on {line}: declared {declared}, the {line} operation "
+            f"{'lacks' if expected else 'has'} it")
+
+
+def test_route_errata_say_what_the_documents_do_not() -> None:
+    gen = generator()
+    for (name, line), route in gen.ROUTE_ERRATA.items():
+        spec = getattr(endpoints, name)
+        by_rules = gen.matched_by_rules(documents()[line], spec.method, spec.path, line)
+        found = None if by_rules is None else (by_rules.method, by_rules.path)
+        assert found != route, f"ROUTE_ERRATA[{name}, {line}] repeats what the rules find"
+    for (name, line), wires in gen.CARRIED_UNDOCUMENTED.items():
+        plan = plan_for(getattr(endpoints, name), line)
+        op = find_operation(line, plan.method, plan.path)
+        assert op is not None
+        _, schema = resolve(op["requestBody"]["content"]["application/json"]["schema"], line)
+        assert wires.isdisjoint(schema.get("properties") or {}), (name, line)
+        assert wires <= {fp.wire for fp in plan.body_fields}, (name, line)
+
+
+def test_specs_readme_tables_are_current() -> None:
+    gen = generator()
+    readme = (ROOT / "specs" / "README.md").read_text(encoding="utf-8")
+    builder = gen.build(documents())
+    current = gen.update_readme(readme, gen.readme_tables(documents(), builder.specs))
+    assert readme == current, "run `python -m tools.generate`: the tables in specs/README.md are stale"
+
+
+def test_shape_differences_find_what_servers_were_seen_to_do() -> None:
+    gen = generator()
+    specs = gen.build(documents()).specs
+    found = {(d.spec, d.line, d.where, d.what) for d in gen.shape_differences(documents(), specs)}
+    absent, required_here = "required by the spec; absent in the line's schema", "required by the line; "
+    expected = [  # SERVER_LINES.md §4, and the 0.3.5-0.5.4 live runs
+        *(("ResponseRetrieve", line, "OpenAIResponseObject.store", absent) for line in ("0.2", "0.3", "0.4")),
+        ("ResponseCreate", "0.5", "OpenAIResponseObjectStreamResponseCreated.sequence_number", absent),
+        ("VectorStoreSearch", "0.3", "VectorStoreSearchResponsePage.search_query",
+         "the line may send string; the spec reads array"),
+        *(("ShieldRun", line, "ShieldRun request.params", required_here + "the spec has no such field")
+          for line in ("0.2", "0.3", "0.4")),
+        ("DatasetRowAppend", "0.6", "DatasetRowAppend request.dataset_id",
+         required_here + "the spec has no such field"),
+        ("ModerationCreate", "0.3", "ModerationCreate request.model", required_here + "optional in the spec"),
+        ("AgentCreate", "0.3", "ToolDef.parameters", "unknown to the line's schema (dropped or refused)"),
+    ]
+    assert [row for row in expected if row not in found] == []
+    assert not any(d[1] == "0.7" or (d[0], d[1]) == ("ResponseRetrieve", "0.5") for d in found)
+
+
 # --- everything builds ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.__name__ for s in SPECS])
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_plan_and_decoders_build(spec: type) -> None:
     plan = plan_for(spec)
     assert plan.method == spec.method  # type: ignore[attr-defined]
@@ -363,6 +395,6 @@ def test_every_model_and_union_has_a_decoder() -> None:
 def test_agent_turns_only_stream() -> None:
     assert endpoints.TurnCreate.stream_only and endpoints.TurnResume.stream_only
     assert [s.__name__ for s in SPECS if s.stream_only] == ["TurnCreate", "TurnResume"]
-    assert {s.__name__ for s in SPECS if s.server_lines == ("0.2",)} == {
+    assert {s.__name__ for s in SPECS if s.server_lines == ("0.2", "0.3")} == {
         "AgentCreate", "AgentDelete", "AgentList", "AgentRetrieve", "SessionCreate", "SessionDelete",
         "SessionList", "SessionRetrieve", "StepRetrieve", "TurnCreate", "TurnResume", "TurnRetrieve"}

@@ -8,6 +8,7 @@ have. The decoded result must also equal what dataclasses-json's ``from_dict`` m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -192,21 +193,24 @@ def test_empty_file_list_has_empty_string_ids(mock: responses.RequestsMock,
 
 def test_agent_list_pages_by_index(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
     agent = load("AgentList")["response"]["json"]["data"][0]
-    mock.get(f"{BASE}/v1/agents", json={"data": [agent], "has_more": True, "url": "/v1/agents"},
+    mock.get(f"{BASE}/v1alpha/agents", json={"data": [agent], "has_more": True, "url": "/v1/agents"},
              match=[matchers.query_string_matcher("limit=1")])
-    mock.get(f"{BASE}/v1/agents", json={"data": [{**agent, "agent_id": "a2"}], "has_more": False},
+    mock.get(f"{BASE}/v1alpha/agents", json={"data": [{**agent, "agent_id": "a2"}], "has_more": False},
              match=[matchers.query_string_matcher("start_index=1&limit=1")])
     agents = list(client.paginate(endpoints.AgentList(limit=1)))
     assert [a["agent_id"] for a in agents] == [agent["agent_id"], "a2"]
 
 
-# --- agents (0.2) -----------------------------------------------------------------------------
+# --- agents (0.2 and 0.3) ----------------------------------------------------------------------
+# An Agents spec's declared route is 0.3's (/v1alpha/agents/...), the newest line serving it;
+# 0.2 serves the same shapes at routes["0.2"] (/v1/agents/...). The 501 and null-turn answers
+# were captured from 0.2.24; 0.3.5 runs the same agent code (SERVER_LINES.md §5).
 
 
 def test_turn_create_called_without_streaming_explains_the_501(
         mock: responses.RequestsMock, client: LlamaStackClient) -> None:
     captured = json.loads((CAPTURED / "0.2" / "POST_v1_agents_turn_501.json").read_text())
-    mock.post(f"{BASE}/v1/agents/a1/session/s1/turn", json=captured, status=501)
+    mock.post(f"{BASE}/v1alpha/agents/a1/session/s1/turn", json=captured, status=501)
     spec = endpoints.TurnCreate(agent_id="a1", session_id="s1", messages=[UserMessage(content="hi")])
     with pytest.raises(APIStatusError) as raised:
         client.call(spec, max_retries=0)
@@ -216,17 +220,17 @@ def test_turn_create_called_without_streaming_explains_the_501(
 
 def test_unknown_turn_is_none(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
     # 0.2 answers an unknown turn id with 200 and the body null (erratum 5).
-    mock.get(f"{BASE}/v1/agents/a1/session/s1/turn/nope", body="null", content_type="application/json")
+    mock.get(f"{BASE}/v1alpha/agents/a1/session/s1/turn/nope", body="null", content_type="application/json")
     turn = client.call(endpoints.TurnRetrieve(agent_id="a1", session_id="s1", turn_id="nope"))
     assert turn is None
 
 
 def test_agent_spec_on_a_07_server_names_its_server_line(
         mock: responses.RequestsMock, client: LlamaStackClient) -> None:
-    mock.post(f"{BASE}/v1/agents/a1/session", json={"detail": "Not Found"}, status=404)
+    mock.post(f"{BASE}/v1alpha/agents/a1/session", json={"detail": "Not Found"}, status=404)
     with pytest.raises(NotFoundError) as raised:
         client.call(endpoints.SessionCreate(agent_id="a1", session_name="triage"))
-    assert "SessionCreate is served by Llama Stack 0.2" in str(raised.value)
+    assert "SessionCreate is served by Llama Stack 0.2, 0.3" in str(raised.value)
 
 
 @pytest.mark.parametrize("transcript", ["turn_stream", "turn_stream_tool", "turn_resume"])
@@ -300,3 +304,23 @@ def test_request_sequences_of_models_type_check_and_encode() -> None:
     bodies = [build_request(plan, spec, base_url=BASE, headers={}).body for spec in (as_list, as_tuple)]
     assert bodies[0] == bodies[1]
     assert json.loads(bodies[0]) == {"model": "m", "messages": [{"role": "user", "content": "hi"}]}  # type: ignore[arg-type]
+
+
+# --- streaming is no field (issue 13, item 6) ---------------------------------------------------
+
+
+def test_streaming_specs_have_no_stream_field(mock: responses.RequestsMock,
+                                              client: LlamaStackClient) -> None:
+    streaming = [getattr(endpoints, name) for name in endpoints.__all__
+                 if getattr(endpoints, name).stream_chunk is not None]
+    assert {s.__name__ for s in streaming} == {
+        "ChatCompletionCreate", "CompletionCreate", "ResponseCreate", "TurnCreate", "TurnResume"}
+    for spec_class in streaming:
+        assert "stream" not in {f.name for f in dataclasses.fields(spec_class)}, spec_class.__name__
+    with pytest.raises(TypeError, match="stream"):
+        endpoints.ChatCompletionCreate(model="m", messages=[], stream=True)  # type: ignore[call-arg]
+    # client.call sends no stream flag, so the server answers one JSON document.
+    fixture = load("ChatCompletionCreate")
+    mock.post(f"{BASE}/v1/chat/completions", json=fixture["response"]["json"],
+              match=[matchers.json_params_matcher({"model": "m", "messages": []}, strict_match=True)])
+    assert client.call(endpoints.ChatCompletionCreate(model="m", messages=[])).choices

@@ -267,13 +267,15 @@ def test_a_list_item_that_does_not_fit_names_its_index(mock: responses.RequestsM
 # --- connection errors --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("error", [
-    requests.exceptions.ConnectionError("Connection refused"),
-    requests.exceptions.ChunkedEncodingError("cut"),
-    requests.exceptions.SSLError("bad certificate"),
-    ConnectionResetError("reset by peer"),
+@pytest.mark.parametrize(("error", "message"), [
+    (requests.exceptions.ConnectionError("Connection refused"),
+     "connection failed sending the request: Connection refused"),
+    (requests.exceptions.ChunkedEncodingError("cut"), "connection failed sending the request: cut"),
+    (requests.exceptions.SSLError("bad certificate"), "TLS with test.invalid:80 failed: bad certificate"),
+    (ConnectionResetError("reset by peer"), "connection reset by test.invalid:80 before answering"),
 ])
-def test_transport_failures_become_connection_errors(error: Exception, mock: responses.RequestsMock,
+def test_transport_failures_become_connection_errors(error: Exception, message: str,
+                                                     mock: responses.RequestsMock,
                                                      once: LlamaStackClient) -> None:
     mock.get(URL, body=error)
     with pytest.raises(APIConnectionError) as info:
@@ -282,7 +284,7 @@ def test_transport_failures_become_connection_errors(error: Exception, mock: res
     assert info.value.__cause__ is error
     assert info.value.status is None
     assert info.value.response is None
-    assert str(info.value).startswith(f"ThingRetrieve GET {URL}: connection failed")
+    assert str(info.value) == f"ThingRetrieve GET {URL}: {message}"
 
 
 # --- nothing raw escapes ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The checked-in models and endpoints are exactly what tools/generate_api.py writes."""
+"""The checked-in models and endpoints are exactly what the generator (tools/generate) writes."""
 
 from __future__ import annotations
 
@@ -30,6 +30,6 @@ def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
             problems.append("\n".join(list(diff)[:40]))
     stale = [str(path.relative_to(PACKAGE_ROOT)) for path in gen.stale(files, PACKAGE_ROOT)]
     problems += [f"{path}: no longer generated" for path in stale]
-    assert not problems, ("run `python tools/generate_api.py`; the checked-in code differs:\n"
+    assert not problems, ("run `python -m tools.generate`; the checked-in code differs:\n"
                           + "\n\n".join(problems))
 

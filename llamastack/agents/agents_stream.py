@@ -1,0 +1,171 @@
+"""Agents API (Llama Stack 0.2) turn chunks to ``ModelEvent``s (pure).
+
+One round is one streamed ``TurnCreate`` or ``TurnResume``. Text comes from ``step_progress``
+text deltas (or, if a step streamed none, from its ``step_complete``). The server runs its own
+tools (0.2 built-ins such as ``builtin::rag/knowledge_search``, MCP toolgroups) and reports them
+as ``tool_execution`` steps: those become ``ServerToolArrived``, except the step the server
+writes for the client calls this turn already answered (a resumed stream starts with it, see
+/work/shared/transcripts/turn_resume.sse). ``turn_awaiting_input`` carries the client calls
+(its ``output_message`` holds only those, agent_instance.py in 0.2.24) and ends the round;
+``turn_complete`` ends the turn. A stream that ends before either raises
+``APIConnectionError``; ``{"error": ...}`` chunks are raised by the client's stream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from llamastack.agents.events import ServerToolCallRecord
+from llamastack.agents.model_events import (
+    FunctionCallArrived,
+    ModelEvent,
+    RoundFinished,
+    ServerToolArrived,
+    TextArrived,
+)
+from llamastack.errors import APIConnectionError
+from llamastack.models.agents import (
+    AgentTurnResponseStepCompletePayload,
+    AgentTurnResponseStepProgressPayload,
+    AgentTurnResponseStreamChunk,
+    AgentTurnResponseTurnAwaitingInputPayload,
+    AgentTurnResponseTurnCompletePayload,
+    AgentTurnResponseTurnStartPayload,
+    InferenceStep,
+    MemoryRetrievalStep,
+    ShieldCallStep,
+    TextDelta,
+    ToolCall,
+    ToolExecutionStep,
+    Turn,
+)
+
+__all__ = ["AgentsStreamTranslator", "content_text", "tool_call_arguments"]
+
+log = logging.getLogger("llamastack.agents")
+
+
+class AgentsStreamTranslator:
+    """Feed the chunks of one turn stream; ``answered`` are the call ids this turn answered."""
+
+    def __init__(self, answered: frozenset[str] = frozenset(),
+                 context: Mapping[str, Any] | None = None) -> None:
+        self._answered = answered
+        self._context = dict(context or {})
+        self._streamed: dict[str, str] = {}  # step id -> text streamed so far
+        self.turn_id: str | None = None
+        self._finished = False
+
+    def feed(self, chunk: object) -> list[ModelEvent]:
+        if self._finished or not isinstance(chunk, AgentTurnResponseStreamChunk):
+            return []
+        payload = chunk.event.payload
+        if isinstance(payload, AgentTurnResponseStepProgressPayload):
+            if isinstance(payload.delta, TextDelta) and payload.delta.text:
+                so_far = self._streamed.get(payload.step_id, "")
+                self._streamed[payload.step_id] = so_far + payload.delta.text
+                return [TextArrived(payload.delta.text)]
+            return []  # tool call deltas: the calls come whole with turn_awaiting_input
+        if isinstance(payload, AgentTurnResponseStepCompletePayload):
+            return self._step_complete(payload.step_id, payload.step_details)
+        if isinstance(payload, AgentTurnResponseTurnStartPayload):
+            self.turn_id = payload.turn_id
+            return []
+        if isinstance(payload, AgentTurnResponseTurnAwaitingInputPayload):
+            return self._turn_ended(payload.turn, awaiting=True)
+        if isinstance(payload, AgentTurnResponseTurnCompletePayload):
+            return self._turn_ended(payload.turn, awaiting=False)
+        return []  # step_start, and event types this library does not know
+
+    def finish(self) -> list[ModelEvent]:
+        if not self._finished:
+            raise APIConnectionError("the turn stream ended before turn_complete or "
+                                     "turn_awaiting_input (the connection was closed early)",
+                                     **self._context)
+        return []
+
+    def _step_complete(self, step_id: str, step: object) -> list[ModelEvent]:
+        if isinstance(step, InferenceStep):
+            text = content_text(step.model_response.content)
+            streamed = self._streamed.get(step_id, "")
+            if text.startswith(streamed) and len(text) > len(streamed):
+                self._streamed[step_id] = text
+                return [TextArrived(text[len(streamed):])]
+            return []
+        if isinstance(step, ToolExecutionStep):
+            responses = {response.call_id: response for response in step.tool_responses}
+            events: list[ModelEvent] = []
+            for call in step.tool_calls:
+                if call.call_id in self._answered:
+                    continue  # the server's echo of an answer this client sent
+                response = responses.get(call.call_id)
+                events.append(ServerToolArrived(ServerToolCallRecord(
+                    type="tool_execution", call_id=call.call_id, name=call.tool_name,
+                    arguments=_arguments_dict(call),
+                    output=content_text(response.content) if response is not None else None,
+                    raw=step)))
+            return events
+        if isinstance(step, MemoryRetrievalStep):
+            return [ServerToolArrived(ServerToolCallRecord(
+                type="memory_retrieval", call_id=step.step_id, name="memory_retrieval",
+                arguments={"vector_db_ids": step.vector_db_ids},
+                output=content_text(step.inserted_context), raw=step))]
+        if isinstance(step, ShieldCallStep) and step.violation is not None:
+            violation = step.violation
+            return [ServerToolArrived(ServerToolCallRecord(
+                type="shield_call", call_id=step.step_id, name="shield",
+                output=violation.user_message or str(violation.violation_level),
+                is_error=True, raw=step))]
+        return []
+
+    def _turn_ended(self, turn: Turn, *, awaiting: bool) -> list[ModelEvent]:
+        self._finished = True
+        self.turn_id = turn.turn_id
+        message = turn.output_message
+        events: list[ModelEvent] = []
+        if awaiting:
+            for call in message.tool_calls or ():
+                events.append(FunctionCallArrived(call.call_id, call.tool_name,
+                                                  tool_call_arguments(call)))
+        events.append(RoundFinished(output_text=content_text(message.content),
+                                    turn_id=turn.turn_id))
+        return events
+
+
+def tool_call_arguments(call: ToolCall) -> str:
+    """The arguments as JSON text: ``arguments_json`` (0.2), else the string (0.3) or dict."""
+    if isinstance(call.arguments_json, str):
+        return call.arguments_json
+    if isinstance(call.arguments, str):
+        return call.arguments
+    return json.dumps(call.arguments)
+
+
+def _arguments_dict(call: ToolCall) -> dict[str, Any]:
+    if isinstance(call.arguments, dict):
+        return dict(call.arguments)
+    try:
+        value = json.loads(tool_call_arguments(call))
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def content_text(content: Any) -> str:
+    """The text of Agents API content: a string, a text item, or a list of items."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(content_text(item) for item in content)
+    text = getattr(content, "text", None)
+    if isinstance(text, str):
+        return text
+    if isinstance(content, Mapping) and isinstance(content.get("text"), str):
+        return str(content["text"])
+    log.debug("no text in Agents API content of type %s", type(content).__name__)
+    return ""

@@ -1,0 +1,229 @@
+"""One spec class as a command: its options from the dataclass fields, its help from the class.
+
+Each field is an option (``agent_id`` is ``--agent-id``) whose type, required-ness and help
+come from the declaration; a field named like one of the command's own flags gets ``-field``
+(``--all-field``). :func:`option_help` is the one place an option's help text is built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+from llamastack.cli.values import (
+    MESSAGE_ROLES,
+    FieldType,
+    Kind,
+    classify,
+    converter,
+    metavar,
+    parse_message,
+    type_label,
+)
+from llamastack.spec import plan_for
+
+__all__ = [
+    "FIELD_PREFIX",
+    "Command",
+    "Option",
+    "add_spec_options",
+    "class_summary",
+    "command_description",
+    "describe",
+    "field_description",
+    "option_help",
+    "upload_target",
+]
+
+# Flags of the command itself; a spec field of the same name becomes --NAME-field.
+_RESERVED_FLAGS = frozenset({"--help", "--stream", "--all", "--message"})
+# Spec fields live under "field:NAME" in the parsed namespace, the command line's own values
+# under "cli:NAME", so no field name can collide with either.
+FIELD_PREFIX = "field:"
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # the dataclass field
+    flag: str  # --field-name
+    dest: str
+    type: FieldType
+    required: bool
+    location: str  # path, query, body, header or file
+
+
+@dataclass(frozen=True)
+class Command:
+    spec_class: type
+    options: tuple[Option, ...]
+    streams: bool  # --stream available
+    stream_only: bool  # streams without --stream
+    pages: bool  # --all available
+    has_files: bool
+    messages_shortcut: bool
+
+
+def _annotations(spec_class: type) -> dict[str, Any]:
+    """Each field's evaluated annotation; one that cannot be evaluated is ``Any`` (JSON).
+
+    Field by field rather than ``get_type_hints`` at once: one unresolvable name (FileInput
+    holds a string forward reference) must not cost the other fields their types.
+    """
+    try:
+        return get_type_hints(spec_class)
+    except Exception:  # fall back to one field at a time below
+        pass
+    hints: dict[str, Any] = {}
+    for klass in reversed(spec_class.__mro__):
+        module = sys.modules.get(klass.__module__)
+        namespace = dict(vars(module)) if module is not None else {}
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            if isinstance(annotation, str):
+                try:
+                    # What get_type_hints does: the class's own annotation, in its module.
+                    annotation = eval(annotation, namespace)
+                except Exception:
+                    annotation = Any
+            hints[name] = annotation
+    return hints
+
+
+def describe(spec_class: type) -> Command:
+    """The command of a spec class: its options, and what the call can do (stream, page)."""
+    plan = plan_for(spec_class)
+    hints = _annotations(spec_class)
+    locations = {fp.attr: fp.location for fp in (
+        *plan.path_fields, *plan.query_fields, *plan.body_fields, *plan.header_fields,
+        *plan.file_fields)}
+    streams = plan.decode_chunk is not None
+    options: list[Option] = []
+    for field in dataclasses.fields(spec_class):
+        if not field.init or (streams and field.name == "stream"):
+            continue  # the CLI's --stream decides the wire flag
+        location = locations.get(field.name, "body")
+        field_type = FieldType(Kind.FILE) if location == "file" else classify(
+            hints.get(field.name, Any))
+        required = (field.default is dataclasses.MISSING
+                    and field.default_factory is dataclasses.MISSING)
+        flag = "--" + field.name.replace("_", "-")
+        if flag in _RESERVED_FLAGS:  # the command line's own flags keep their meaning
+            flag += "-field"
+        options.append(Option(field.name, flag, FIELD_PREFIX + field.name, field_type,
+                              required, location))
+    names = {option.name for option in options}
+    paging = plan.paging
+    paging_param = None if paging is None else getattr(
+        paging, "cursor_param", getattr(paging, "start_param", None))
+    return Command(
+        spec_class=spec_class,
+        options=tuple(options),
+        streams=streams,
+        stream_only=bool(getattr(spec_class, "stream_only", False)) and streams,
+        pages=paging is not None and paging_param in names,
+        has_files=bool(plan.file_fields),
+        messages_shortcut="messages" in names,
+    )
+
+
+def upload_target(command: Command) -> str | None:
+    """The one file field a create command can take as its first argument (``upload PATH``)."""
+    files = [option for option in command.options if option.type.kind == Kind.FILE]
+    return files[0].name if len(files) == 1 else None
+
+
+# --- help texts ----------------------------------------------------------------------------
+
+
+def _class_doc(spec_class: type) -> str:
+    doc = spec_class.__doc__ or ""
+    if doc.startswith(spec_class.__name__ + "("):  # the signature dataclasses writes
+        return ""
+    return doc.strip()
+
+
+def class_summary(spec_class: type) -> str:
+    """The first line of the class docstring (else its name): the command's one-line help."""
+    doc = _class_doc(spec_class)
+    return doc.splitlines()[0] if doc else spec_class.__name__
+
+
+def field_description(spec_class: type, field: dataclasses.Field[Any]) -> str:
+    """What the declaration says about a field (its ``doc`` metadata), "" if nothing."""
+    for key in ("doc", "description", "help"):
+        text = field.metadata.get(key)
+        if isinstance(text, str) and text:
+            return text.strip()
+    return ""
+
+
+def option_help(command: Command, option: Option, field: dataclasses.Field[Any], *,
+                positional: bool = False) -> str:
+    """An option's help: the field's description, what it takes, where it goes, its default."""
+    parts = [text for text in (field_description(command.spec_class, field),
+                               type_label(option.type)) if text]
+    if option.location in ("path", "header", "file") and not positional:
+        parts.append(f"sent in the {option.location}")
+    if field.default is not dataclasses.MISSING and field.default is not None:
+        parts.append(f"default: {field.default!r}")
+    if option.required:
+        shortcut = command.messages_shortcut and option.name == "messages"
+        parts.append("required unless --message is given" if shortcut else "required")
+    return "; ".join(parts).replace("%", "%%")  # argparse formats help with %
+
+
+def command_description(spec_class: type) -> str:
+    """The command's own help: the class docstring, then the route and the lines serving it."""
+    plan = plan_for(spec_class)
+    lines = ", ".join(getattr(spec_class, "server_lines", None) or ())
+    route = f"{plan.method} {plan.path}" + (f"  (Llama Stack {lines})" if lines else "")
+    return "\n".join(part for part in (_class_doc(spec_class), route) if part)
+
+
+# --- the options on a parser ---------------------------------------------------------------
+
+
+def add_spec_options(parser: argparse.ArgumentParser, command: Command,
+                     positional_file: str | None = None) -> None:
+    """The spec's fields and the call's own flags (--message, --stream, --all) on ``parser``."""
+    spec_class = command.spec_class
+    fields = {f.name: f for f in dataclasses.fields(spec_class)}
+    group = parser.add_argument_group(f"{spec_class.__name__} fields")
+    for option in command.options:
+        positional = option.name == positional_file
+        help_text = option_help(command, option, fields[option.name], positional=positional)
+        convert = converter(option.type, option.flag)
+        if positional:
+            parser.add_argument(option.dest, metavar="PATH", type=convert, help=help_text)
+            continue
+        kwargs: dict[str, Any] = {"dest": option.dest, "help": help_text, "default": None}
+        if option.type.kind == Kind.BOOL:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs.update(type=convert, metavar=metavar(option.type, option.name))
+            if option.type.kind == Kind.LIST:
+                kwargs["action"] = "extend"
+        if option.required and not (command.messages_shortcut and option.name == "messages"):
+            kwargs["required"] = True
+        group.add_argument(option.flag, **kwargs)
+    if command.messages_shortcut:
+        group.add_argument("--message", dest="cli:message", action="append", default=None,
+                           type=parse_message, metavar="ROLE:TEXT",
+                           help="one message (repeatable), e.g. user:\"hello\"; the role is one "
+                                f"of {', '.join(MESSAGE_ROLES)} and defaults to user")
+    calls = parser.add_argument_group("call options")
+    if command.streams:
+        if command.stream_only:
+            calls.add_argument("--stream", dest="cli:stream", action=argparse.BooleanOptionalAction,
+                               default=True,
+                               help="stream the answer (always on: servers only stream this call)")
+        else:
+            calls.add_argument("--stream", dest="cli:stream", action="store_true", default=False,
+                               help="stream the answer, printing text as it arrives "
+                                    "(with --output json: every event as a JSON line)")
+    if command.pages:
+        calls.add_argument("--all", dest="cli:all", action="store_true", default=False,
+                           help="follow the pages and print every item")
+    parser.description = command_description(spec_class)

@@ -1,0 +1,135 @@
+"""What the generator builds: type expressions, model and spec definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ANY",
+    "NONE",
+    "STR",
+    "Definition",
+    "FieldDef",
+    "GeneratorError",
+    "LineRoute",
+    "SpecDef",
+    "SpecField",
+    "T",
+    "optional",
+    "refs",
+    "strip_optional",
+]
+
+
+class GeneratorError(Exception):
+    pass
+
+
+# --- type expressions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class T:
+    """A Python type: prim (str/int/float/bool), any, none, literal, binary, ref (a definition),
+    list, dict, union (arms told apart by JSON kind), optional."""
+
+    kind: str
+    name: str = ""
+    values: tuple[Any, ...] = ()
+    args: tuple[T, ...] = ()
+
+
+ANY = T("any")
+NONE = T("none")
+STR = T("prim", "str")
+
+
+def optional(t: T) -> T:
+    if t.kind in ("optional", "any", "none"):
+        return t
+    return T("optional", args=(t,))
+
+
+def strip_optional(t: T) -> tuple[T, bool]:
+    if t.kind == "optional":
+        return t.args[0], True
+    return t, t.kind in ("any", "none")
+
+
+# --- definitions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldDef:
+    attr: str
+    wire: str
+    type: T
+    required: bool
+    default: str | None = None  # a Python expression, or None for no default
+    factory: str | None = None  # "list" / "dict"
+    schema_default: Any = None
+
+
+@dataclass
+class Definition:
+    name: str
+    kind: str  # "model", "tagged", "alias", "enum"
+    line: str
+    doc: str = ""
+    fields: list[FieldDef] = field(default_factory=list)
+    tag: str = ""
+    arms: list[str] = field(default_factory=list)  # tagged: arm model names
+    type: T | None = None  # alias: the aliased type; enum: the literal
+    deps: set[str] = field(default_factory=set)
+    module: str = ""
+
+
+@dataclass(frozen=True)
+class LineRoute:
+    """Where one server line serves a spec. ``path`` uses the spec's parameter names;
+    ``operation`` is the line document's (None where no document of the line has the route,
+    which only an erratum can declare)."""
+
+    line: str
+    method: str
+    path: str
+    operation: dict[str, Any] | None
+    deprecated: bool
+
+
+@dataclass
+class SpecField:
+    attr: str
+    wire: str
+    type: str  # rendered
+    location: str  # path, query, body, file
+    required: bool
+    lines: tuple[str, ...] | None = None  # the lines that carry it, where fewer than serve the spec
+
+
+@dataclass
+class SpecDef:
+    name: str
+    group: str
+    line: str
+    method: str
+    path: str
+    doc: str
+    fields: list[SpecField]
+    response: str
+    chunk: str | None
+    paging: str | None
+    stream_only: bool
+    deps: set[str]
+    lines: tuple[str, ...] = ()  # every line that serves it, oldest first
+    routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> its route, for those lines
+
+
+def refs(t: Any) -> set[str]:
+    if not isinstance(t, T):
+        return set()
+    out = {t.name} if t.kind == "ref" else set()
+    for arg in t.args:
+        out |= refs(arg)
+    return out
