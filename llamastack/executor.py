@@ -334,7 +334,7 @@ def read_body(response: Response, context: Mapping[str, Any], max_bytes: int | N
             pieces.append(piece)
     except _TRANSPORT_ERRORS as exc:
         response.close()
-        raise_transport_error(exc, context, "reading the response body")
+        raise_transport_error(exc, context, "reading the answer")
     content = b"".join(pieces)
     # Kept where requests keeps a body it read itself, so response.content, .text and
     # .json() work for the caller (with_response, raw) as after any requests call.
