@@ -142,6 +142,12 @@ class LlamaStackClient:
         self.max_response_bytes = _check_max_bytes(max_response_bytes)
         self._api_key = api_key if api_key is not None else _from_env(API_KEY_ENV)
         self._secrets = _secret_strings(self._api_key, provider_data, self.base_url)
+        if self._api_key and _url_credentials(self.base_url):
+            # requests turns user:password@ into Authorization: Basic, replacing the Bearer
+            # key without a word; which one the server wants only the caller knows.
+            raise ValueError("base_url has credentials (user:password@) and an API key is set "
+                             "(api_key or LLAMA_STACK_API_KEY): both would be the Authorization "
+                             "header; give one")
         self.default_query = dict(default_query or {})
         self.retry_policy = retry_policy or RetryPolicy()
         headers = {"Accept": "application/json", "User-Agent": f"llamastack-python/{__version__}"}

@@ -216,6 +216,18 @@ def test_repr_shows_the_base_url_without_its_password() -> None:
         assert client.base_url == "http://reader:s3cret-pass@x.invalid:81"  # still used as given
 
 
+@pytest.mark.parametrize("from_env", [False, True])
+def test_credentials_in_the_url_and_an_api_key_together_are_refused(
+        from_env: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests would send the URL's as Basic auth, silently replacing the Bearer key."""
+    if from_env:
+        monkeypatch.setenv("LLAMA_STACK_API_KEY", "sk-key-123")
+    with pytest.raises(ValueError, match="both would be the Authorization header") as caught:
+        LlamaStackClient("http://reader:s3cret-pass@x.invalid",
+                         api_key=None if from_env else "sk-key-123")
+    assert "s3cret-pass" not in str(caught.value) and "sk-key-123" not in str(caught.value)
+
+
 def test_a_secret_nested_in_provider_data_is_redacted_from_errors(
         mock: responses.RequestsMock, make_client: MakeClient) -> None:
     client = make_client(provider_data={"vllm": {"api_token": "tok-nested-123"}, "n": [["deep-456"]]})
