@@ -7,14 +7,12 @@ spec's declared type (decoding).
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import unquote, urlsplit
 
 from llamastack._version import __version__
 from llamastack.decoding import DecodeError, Decoder, parse_json
@@ -45,11 +43,12 @@ from llamastack.executor import (
     peek_body,
     read_body,
 )
-from llamastack.log import REDACTED, enable_debug_from_env
+from llamastack.log import enable_debug_from_env
 from llamastack.multipart import MultipartBody, file_part
 from llamastack.options import CallOptions, RequestOptions, UploadOptions, check_options
 from llamastack.pagination import PagingError, iterate_items
 from llamastack.retry import RetryPolicy
+from llamastack.secrets import Secrets, url_credentials
 from llamastack.spec import RequestPlan, Spec, StreamingSpec, plan_for
 from llamastack.streaming import Stream, stream_error
 
@@ -141,8 +140,8 @@ class LlamaStackClient:
         self.max_retries = _check_retries(max_retries)
         self.max_response_bytes = _check_max_bytes(max_response_bytes)
         self._api_key = api_key if api_key is not None else _from_env(API_KEY_ENV)
-        self._secrets = _secret_strings(self._api_key, provider_data, self.base_url)
-        if self._api_key and _url_credentials(self.base_url):
+        self._redact = Secrets(self._api_key, provider_data, self.base_url).redact
+        if self._api_key and url_credentials(self.base_url):
             # requests turns user:password@ into Authorization: Basic, replacing the Bearer
             # key without a word; which one the server wants only the caller knows.
             raise ValueError("base_url has credentials (user:password@) and an API key is set "
@@ -402,13 +401,6 @@ class LlamaStackClient:
                            response=response)
         return context
 
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-            if len(secret) > _SECRET_HEAD and secret[:_SECRET_HEAD] in text:
-                text = _redact_cut(text, secret)
-        return text
 
     def _status_error(self, response: Response, context: dict[str, Any]) -> APIStatusError:
         body: Any
@@ -549,70 +541,3 @@ def _check_retries(max_retries: int) -> int:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
     return max_retries
-
-
-# Messages quote server bodies cut to a length, and the cut may fall inside an echoed secret:
-# its first _SECRET_HEAD characters followed by any more of it are hidden as well.
-_SECRET_HEAD = 8
-
-
-def _redact_cut(text: str, secret: str) -> str:
-    head = secret[:_SECRET_HEAD]
-    start = text.find(head)
-    while start >= 0:
-        end = start + _SECRET_HEAD
-        while end < len(text) and end - start < len(secret) and text[end] == secret[end - start]:
-            end += 1
-        text = text[:start] + REDACTED + text[end:]
-        start = text.find(head, start + len(REDACTED))
-    return text
-
-
-# Strings shorter than this inside provider data or a URL's credentials are not hidden on
-# their own ("us" as a region would blank out every "us" in every message).
-_MIN_SECRET_CHARS = 4
-
-
-def _secret_strings(api_key: str | None, provider_data: Mapping[str, Any] | None,
-                    base_url: str) -> tuple[str, ...]:
-    """Every string that must never be shown, longest first (so a secret that contains
-    another is hidden whole): the API key, the provider data header and every string in it
-    at any depth, and the credentials of the base URL."""
-    secrets = [api_key or ""]
-    if provider_data:
-        data = jsonable(provider_data)
-        secrets.append(json.dumps(data))
-        secrets.extend(text for text in _strings_in(data) if len(text) >= _MIN_SECRET_CHARS)
-    secrets.extend(_url_credentials(base_url))
-    return tuple(sorted({secret for secret in secrets if secret}, key=len, reverse=True))
-
-
-def _strings_in(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings_in(item)
-
-
-def _url_credentials(url: str) -> list[str]:
-    """``user:password`` of ``http://user:password@host`` as written and as decoded, the
-    password (or a lone user name, which is then the token), and the Basic credentials
-    requests derives from them for the Authorization header."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return []
-    userinfo = parts.netloc.rpartition("@")[0]
-    user, password = unquote(parts.username or ""), unquote(parts.password or "")
-    pieces = [parts.password or "", password] if parts.password else [parts.username or "", user]
-    found = [userinfo, unquote(userinfo)]
-    found += [piece for piece in pieces if len(piece) >= _MIN_SECRET_CHARS]
-    try:  # as requests.auth._basic_auth_str encodes them
-        basic = f"{user}:{password}".encode("latin-1")
-    except UnicodeEncodeError:
-        basic = f"{user}:{password}".encode()
-    found.append(base64.b64encode(basic).decode())
-    return found
