@@ -21,14 +21,9 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
@@ -57,6 +52,7 @@ from .install import (
     tiktoken_dir,
     venv_dir,
 )
+from .processes import alive, free_port, http_get, kill_group, spawn, start_ticks, wait_healthy
 
 __all__ = [
     "ALL_LINES",
@@ -134,120 +130,6 @@ class State(TypedDict):
     seconds_to_start: float  # install check + fake + all lines healthy
 
 
-# Popen objects of children this interpreter started, so stop() can reap them.
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (index 0 is the state)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2 :].split()
-
-
-def _start_ticks(pid: int) -> int:
-    fields = _proc_stat(pid)
-    return int(fields[19]) if fields else -1
-
-
-def _group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes in process group ``pgid``."""
-    members: list[int] = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        fields = _proc_stat(int(entry))
-        if fields and fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
-
-
-def _reap() -> None:
-    for pid, proc in list(_CHILDREN.items()):
-        if proc.poll() is not None:
-            del _CHILDREN[pid]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
-    """GET without any proxy; returns (status, body); status 0 when nothing answers."""
-    try:
-        with _OPENER.open(url, timeout=timeout) as resp:
-            return int(resp.status), resp.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
-    except (OSError, ValueError):
-        return 0, b""
-
-
-def _spawn(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path) -> int:
-    with open(log, "ab") as fh:
-        proc = subprocess.Popen(
-            list(cmd),
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    _CHILDREN[proc.pid] = proc
-    return proc.pid
-
-
-def _alive(pid: int) -> bool:
-    proc = _CHILDREN.get(pid)
-    if proc is not None:
-        return proc.poll() is None
-    fields = _proc_stat(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def _wait_healthy(pid: int, url: str, log: Path, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            raise RuntimeError(f"{what} exited during start-up; log {log}:\n{tail(log)}")
-        status, _ = http_get(url, timeout=1.0)
-        if status == 200:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} not healthy after {timeout:.0f} s at {url}; log {log}:\n{tail(log)}")
-
-
-def _kill_group(pgid: int, start_ticks: int, grace: float = 10.0) -> None:
-    """SIGTERM the process group, then SIGKILL what is left after ``grace`` seconds."""
-    leader = _proc_stat(pgid)
-    if leader is not None and leader[0] != "Z" and _start_ticks(pgid) != start_ticks:
-        return  # the pid now belongs to somebody else; its group is not ours
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        if not _group_members(pgid):
-            break
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, sig)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            _reap()
-            if not _group_members(pgid):
-                break
-            time.sleep(0.05)
-    _reap()
-    proc = _CHILDREN.pop(pgid, None)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-
-
 def server_env(line: str, state: Path) -> dict[str, str]:
     """Environment of a llama-stack server process (see REAL_SERVER.md)."""
     env = {
@@ -281,7 +163,7 @@ def server_env(line: str, state: Path) -> dict[str, str]:
 
 
 def _proc_info(pid: int, port: int, base_url: str, log: Path) -> ProcessInfo:
-    return {"pid": pid, "start_ticks": _start_ticks(pid), "port": port, "base_url": base_url, "log": str(log)}
+    return {"pid": pid, "start_ticks": start_ticks(pid), "port": port, "base_url": base_url, "log": str(log)}
 
 
 def start_fake(state_dir: Path, timeout: float = 15.0) -> FakeInfo:
@@ -292,7 +174,7 @@ def start_fake(state_dir: Path, timeout: float = 15.0) -> FakeInfo:
     port_file.unlink(missing_ok=True)
     # Run as a module of this repository (it imports its sibling modules), from any cwd.
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO_ROOT))
-    pid = _spawn(
+    pid = spawn(
         [
             sys.executable,
             "-m",
@@ -310,13 +192,13 @@ def start_fake(state_dir: Path, timeout: float = 15.0) -> FakeInfo:
     )
     deadline = time.monotonic() + timeout
     while not port_file.is_file():
-        if not _alive(pid) or time.monotonic() > deadline:
-            _kill_group(pid, _start_ticks(pid))
+        if not alive(pid) or time.monotonic() > deadline:
+            kill_group(pid, start_ticks(pid))
             raise RuntimeError(f"fake backend did not start; log {log}:\n{tail(log)}")
         time.sleep(0.05)
     port = int(port_file.read_text())
     base_url = f"http://127.0.0.1:{port}/v1"
-    _wait_healthy(pid, f"{base_url}/health", log, timeout, "fake backend")
+    wait_healthy(pid, f"{base_url}/health", log, timeout, "fake backend")
     info = _proc_info(pid, port, base_url, log)
     return {**info, "journal": str(journal)}
 
@@ -340,17 +222,17 @@ def start_line(
     log = state / "server.log"
     last_error: Exception | None = None
     for _ in range(attempts):
-        port = _free_port()
+        port = free_port()
         config = write_config(line, state, fake_base_url, port)
         started = time.monotonic()
-        pid = _spawn(
+        pid = spawn(
             [str(llama), "stack", "run", str(config), "--port", str(port)], cwd=cwd, env=env, log=log
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(pid, f"{base_url}/v1/health", log, timeout, f"llama-stack {line}")
+            wait_healthy(pid, f"{base_url}/v1/health", log, timeout, f"llama-stack {line}")
         except RuntimeError as exc:
-            _kill_group(pid, _start_ticks(pid))
+            kill_group(pid, start_ticks(pid))
             last_error = exc
             if "address already in use" in str(exc).lower():
                 continue  # lost the race for the free port: try another one
@@ -457,7 +339,7 @@ def stop_servers(state_dir: str | os.PathLike[str] | None = None) -> list[int]:
     if state["fake"] is not None:
         procs.append(state["fake"])  # the backend last: servers may still talk to it
     for info in procs:
-        _kill_group(info["pid"], info["start_ticks"])
+        kill_group(info["pid"], info["start_ticks"])
     _state_file(root).unlink(missing_ok=True)
     return [info["pid"] for info in procs]
 
@@ -475,9 +357,9 @@ def status(state_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     for line, server in state["servers"].items():
         named.append((line, server, server["base_url"] + "/v1/health"))
     for name, info, health in named:
-        alive = _alive(info["pid"]) and _start_ticks(info["pid"]) == info["start_ticks"]
-        code, _ = http_get(health) if alive else (0, b"")
-        out[name] = {"pid": info["pid"], "base_url": info["base_url"], "alive": alive, "healthy": code == 200}
+        up = alive(info["pid"]) and start_ticks(info["pid"]) == info["start_ticks"]
+        code, _ = http_get(health) if up else (0, b"")
+        out[name] = {"pid": info["pid"], "base_url": info["base_url"], "alive": up, "healthy": code == 200}
     running = any(p["alive"] for p in out.values())
     return {"state_dir": str(root), "running": running, "processes": out}
 
