@@ -225,10 +225,10 @@ def install_line(line: str, *, force: bool = False) -> Path:
     wanted = requirements_hash(line, python)
     target = venv_dir(line)
     marker = target / MARKER
-    uv = uv_path()
     with file_lock(cache_root() / f"{target.name}.lock"):
         if not force and marker.is_file() and marker.read_text().strip() == wanted:
             return target
+        uv = uv_path()
         log(f"installing llama-stack {LINES[line].version} into {target} (python {python})")
         started = time.monotonic()
         if target.exists():
@@ -261,10 +261,9 @@ def install_tiktoken(python: str | None = None) -> Path:
             return folder
         folder.mkdir(parents=True, exist_ok=True)
         site_packages = cache_root() / "venv-*" / "lib" / "python3.*" / "site-packages"
-        installed = glob.glob(str(site_packages / TIKTOKEN_MEMBER))
-        if installed:
-            data = Path(installed[0]).read_bytes()
-        else:
+        installed = (Path(p).read_bytes() for p in sorted(glob.glob(str(site_packages / TIKTOKEN_MEMBER))))
+        data = next((d for d in installed if hashlib.sha256(d).hexdigest() == TIKTOKEN_SHA256), None)
+        if data is None:
             data = _tiktoken_from_wheel(python or find_python312())
         if hashlib.sha256(data).hexdigest() != TIKTOKEN_SHA256:
             raise RuntimeError("cl100k_base from litellm has an unexpected sha256")
@@ -299,7 +298,6 @@ def install_each(lines: str | Sequence[str] = "all", *, force: bool = False) -> 
     does not stop the others. A failure to get uv or the tiktoken file is raised.
     """
     names = normalize_lines(lines)
-    uv_path()  # once, before the parallel installs that need it
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
         futures = {name: pool.submit(install_line, name, force=force) for name in names}
         concurrent.futures.wait(futures.values())
