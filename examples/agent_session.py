@@ -11,7 +11,7 @@ import os
 from llamastack import LlamaStackClient
 from llamastack.endpoints import AgentCreate, AgentDelete, SessionCreate, TurnCreate
 
-MODEL = os.environ.get("LLAMA_STACK_MODEL", "fake-vllm/fake-llm")
+MODEL = os.environ.get("LLAMA_STACK_MODEL", "fake-openai/fake-llm")
 
 
 def main() -> None:

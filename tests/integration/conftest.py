@@ -1,23 +1,37 @@
-"""Fixtures for the integration suite: real llama-stack servers on 127.0.0.1.
+"""Fixtures for the integration suite: real llama-stack servers of every line on 127.0.0.1.
 
-The servers (0.7.3 and 0.2.24, plus the fake inference backend) are installed if needed,
-started once per test session, and stopped at its end. Every test under tests/integration
-gets the ``integration`` marker. A server that cannot be installed or started makes the
-tests that need it fail with the server's log; nothing is skipped.
+The servers (0.7.3, 0.6.1, 0.5.4, 0.4.7, 0.3.5 and 0.2.24, plus the fake inference backend) are
+installed if needed, started once per test session in parallel, and stopped at its end. Every
+test under tests/integration gets the ``integration`` marker. A line that cannot be installed or
+started makes the tests that need it fail with the server's log; the other lines stay usable,
+and nothing is skipped.
+
+The model ids are the same on every line, so cross-line tests use one set of constants.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import pytest
 
 from llamastack import LlamaStackClient
 from tests.integration.servers import manage
 
-MODEL_07 = "fake-openai/fake-llm"
-EMBEDDING_MODEL_07 = "fake-openai/fake-embed"
-MODEL_02 = "fake-vllm/fake-llm"
+MODEL = manage.LLM  # "fake-openai/fake-llm" on every line
+EMBEDDING_MODEL = manage.EMBED  # "fake-openai/fake-embed" on every line
+MODEL_07 = MODEL
+EMBEDDING_MODEL_07 = EMBEDDING_MODEL
+MODEL_02 = MODEL
+LINES: tuple[str, ...] = manage.ALL_LINES  # newest first: "0.7", "0.6", ..., "0.2"
+
+
+class LineServer(NamedTuple):
+    """One running server of a line, as the cross-line fixture ``line_server`` yields it."""
+
+    line: str  # "0.4"
+    base_url: str  # "http://127.0.0.1:<port>" (no /v1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -28,20 +42,59 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[manage.State]:
-    with manage.running_servers("all", tmp_path_factory.mktemp("llama-stack")) as state:
+    """Every line, started once; a line that failed is in ``state["failed"]`` with its log."""
+    with manage.running_servers("all", tmp_path_factory.mktemp("llama-stack"), keep_going=True) as state:
         yield state
+
+
+def base_url_of(servers: manage.State, line: str) -> str:
+    """Base URL of a line's server; fails the calling test (never skips) when it is not up."""
+    if line in servers["failed"]:
+        pytest.fail(f"llama-stack {manage.VERSIONS[line]} is not running: {servers['failed'][line]}")
+    return servers["servers"][line]["base_url"]
 
 
 @pytest.fixture(scope="session")
 def server_07(servers: manage.State) -> str:
     """Base URL of the real 0.7.3 server."""
-    return servers["servers"]["0.7"]["base_url"]
+    return base_url_of(servers, "0.7")
+
+
+@pytest.fixture(scope="session")
+def server_06(servers: manage.State) -> str:
+    """Base URL of the real 0.6.1 server."""
+    return base_url_of(servers, "0.6")
+
+
+@pytest.fixture(scope="session")
+def server_05(servers: manage.State) -> str:
+    """Base URL of the real 0.5.4 server."""
+    return base_url_of(servers, "0.5")
+
+
+@pytest.fixture(scope="session")
+def server_04(servers: manage.State) -> str:
+    """Base URL of the real 0.4.7 server."""
+    return base_url_of(servers, "0.4")
+
+
+@pytest.fixture(scope="session")
+def server_03(servers: manage.State) -> str:
+    """Base URL of the real 0.3.5 server (Agents API at /v1alpha/agents)."""
+    return base_url_of(servers, "0.3")
 
 
 @pytest.fixture(scope="session")
 def server_02(servers: manage.State) -> str:
-    """Base URL of the real 0.2.24 server (the Agents API)."""
-    return servers["servers"]["0.2"]["base_url"]
+    """Base URL of the real 0.2.24 server (the Agents API at /v1/agents)."""
+    return base_url_of(servers, "0.2")
+
+
+@pytest.fixture(params=LINES, ids=list(LINES))
+def line_server(request: pytest.FixtureRequest, servers: manage.State) -> LineServer:
+    """Each line in turn, for tests that run the same code against every server line."""
+    line: str = request.param
+    return LineServer(line, base_url_of(servers, line))
 
 
 @pytest.fixture

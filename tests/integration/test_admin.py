@@ -20,7 +20,7 @@ from llamastack.models import HealthInfo, VersionInfo
 def test_providers_match_the_providers_api(client: LlamaStackClient) -> None:
     admin = client.call(AdminProviderList()).data
     assert admin == client.call(ProviderList()).data
-    assert len(admin) == 12
+    assert len(admin) == 13  # the 0.7 config (servers/configs.py), MCP tool runtime included
 
 
 def test_retrieve_a_provider(client: LlamaStackClient) -> None:

@@ -8,7 +8,7 @@ from llamastack import BadRequestError, LlamaStackClient
 from llamastack.endpoints import ProviderList, ProviderRetrieve
 from tests.integration.servers import manage
 
-# (api, provider_id, provider_type) of the 0.7 run config (tests/integration/servers/manage.py).
+# (api, provider_id, provider_type) of the 0.7 run config (tests/integration/servers/configs.py).
 PROVIDERS_07 = {
     ("inference", "fake-openai", "remote::openai"),
     ("vector_io", "faiss", "inline::faiss"),
@@ -21,6 +21,7 @@ PROVIDERS_07 = {
     ("scoring", "basic", "inline::basic"),
     ("scoring", "llm-as-judge", "inline::llm-as-judge"),
     ("tool_runtime", "file-search", "inline::file-search"),
+    ("tool_runtime", "model-context-protocol", "remote::model-context-protocol"),
     ("batches", "reference", "inline::reference"),
 }
 NOT_IMPLEMENTED = {"status": "Not Implemented",
@@ -50,9 +51,11 @@ def test_unknown_provider_is_a_400(client: LlamaStackClient) -> None:
 
 
 def test_the_02_server_lists_its_agents_stack(client_02: LlamaStackClient) -> None:
-    providers = {p.provider_id: p for p in client_02.call(ProviderList()).data}
-    assert providers["fake-vllm"].provider_type == "remote::vllm"
-    assert providers["fake-vllm"].health == {"status": "OK"}  # 0.2's vllm checks GET /health
-    assert (providers["meta-reference"].api, providers["meta-reference"].provider_type) == (
-        "agents", "inline::meta-reference")
+    listed = client_02.call(ProviderList()).data
+    providers = {p.provider_id: p for p in listed}
+    assert providers["fake-openai"].provider_type == "remote::vllm"  # the same id as on 0.3-0.7
+    assert providers["fake-openai"].health == {"status": "OK"}  # 0.2 vllm checks GET /health
+    # Provider ids are unique per API only: eval's provider is also "meta-reference" (as upstream).
+    agents = [(p.provider_id, p.provider_type) for p in listed if p.api == "agents"]
+    assert agents == [("meta-reference", "inline::meta-reference")]
     assert client_02.call(ProviderRetrieve(provider_id="faiss")).api == "vector_io"

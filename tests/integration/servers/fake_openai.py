@@ -1,26 +1,22 @@
 """A small deterministic fake of an OpenAI-compatible inference server (stdlib only).
 
-llama-stack talks to it as its model backend (``remote::openai`` on the 0.7 line,
-``remote::vllm`` on the 0.2 line). Every answer is a pure function of the request, so
-integration tests can assert on exact text. The exact answers are listed in README.md::
+llama-stack talks to it as its model backend (``remote::openai`` on 0.3-0.7, ``remote::vllm`` on
+0.2). Every answer is a pure function of the request (``fake_model.py`` is the "model" and
+documents the prompt language), so integration tests can assert on exact text. The exact answers
+are listed in README.md::
 
-    python tests/integration/servers/fake_openai.py --port 0 --port-file /tmp/fake.port
+    python -m tests.integration.servers.fake_openai --port 0 --port-file /tmp/fake.port
 
 Endpoints: ``GET /v1/models``, ``GET /health``, ``GET /v1/health``,
 ``POST /v1/chat/completions``, ``POST /v1/completions``, ``POST /v1/embeddings``, and a
-minimal MCP server (streamable HTTP, JSON answers, no session) at ``POST /mcp``.
+minimal MCP server (``fake_mcp.py``; streamable HTTP, JSON answers, no session) at ``POST /mcp``.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import itertools
 import json
-import math
-import re
-import struct
 import sys
 import threading
 import time
@@ -29,18 +25,40 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .fake_mcp import mcp_result
+from .fake_model import (
+    EMBED_DIM,
+    chat_decision,
+    completion_text,
+    content_text,
+    count_tokens,
+    embed,
+    embed_base64,
+    last_text,
+    split_words,
+)
+
+__all__ = [
+    "EMBED_DIM",
+    "EMBED_ID",
+    "ERROR_TRIGGER",
+    "LLM_ID",
+    "MIDSTREAM_TRIGGER",
+    "FakeServer",
+    "embed",
+    "embed_base64",
+    "main",
+    "serve",
+]
+
 LLM_ID = "fake-llm"
 EMBED_ID = "fake-embed"
-EMBED_DIM = 16
 CREATED = 1700000000  # of the models; completions carry the current time (stores sort by it)
 OWNER = "fake-openai"
 
-# Words that steer the fake (see README.md).
-UNSAFE_TRIGGER = "unsafe-trigger"
+# Words that steer the HTTP layer (the model's own triggers are in fake_model.py).
 ERROR_TRIGGER = "error-trigger"  # HTTP 500 before any answer
-MIDSTREAM_TRIGGER = "midstream-trigger"  # a stream that sends one chunk, then an error event
-TOOL_TRIGGER = "weather"
-GUARD_MARKER = "Check if there is unsafe content"
+MIDSTREAM_TRIGGER = "midstream-trigger"  # a stream that sends two chunks, then an error event
 
 JSON = dict[str, Any]
 
@@ -55,138 +73,7 @@ def next_id(prefix: str) -> str:
         return f"{prefix}-fake-{next(_ids):06d}"
 
 
-# ----------------------------------------------------------------------------- pure helpers
-
-
-def content_text(content: Any) -> str:
-    """Text of an OpenAI message ``content`` (a string or a list of parts)."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts: list[str] = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict) and isinstance(part.get("text"), str):
-                parts.append(part["text"])
-        return " ".join(parts)
-    return str(content)
-
-
-def last_text(messages: list[JSON], role: str) -> str:
-    for msg in reversed(messages):
-        if msg.get("role") == role:
-            return content_text(msg.get("content"))
-    return ""
-
-
-def count_tokens(text: str) -> int:
-    return len(text.split())
-
-
-def short_hash(*parts: str, n: int = 16) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:n]
-
-
-def guard_answer(prompt: str) -> str:
-    """What the fake answers to a Llama Guard prompt."""
-    return "unsafe\nS1" if UNSAFE_TRIGGER in prompt else "safe"
-
-
-def tool_arguments(tool: JSON, user_text: str) -> JSON:
-    """Deterministic arguments for a function tool, from its JSON schema."""
-    fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
-    params = fn.get("parameters") if isinstance(fn, dict) else None
-    props = params.get("properties") if isinstance(params, dict) else None
-    args: JSON = {}
-    if not isinstance(props, dict):
-        return args
-    for name, schema in props.items():
-        kind = schema.get("type") if isinstance(schema, dict) else None
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), "string")
-        if kind == "integer":
-            args[name] = 1
-        elif kind == "number":
-            args[name] = 1.5
-        elif kind == "boolean":
-            args[name] = True
-        elif kind == "array":
-            args[name] = [user_text]
-        elif kind == "object":
-            args[name] = {}
-        else:
-            args[name] = user_text
-    return args
-
-
-def tool_name(tool: JSON) -> str:
-    fn = tool.get("function")
-    if isinstance(fn, dict) and isinstance(fn.get("name"), str):
-        return str(fn["name"])
-    return str(tool.get("name", "tool"))
-
-
-def pick_tool(tools: list[JSON], user_text: str) -> JSON | None:
-    """The tool the fake calls: one named in the text, else the first if the text says weather."""
-    lowered = user_text.lower()
-    for tool in tools:
-        if tool_name(tool).lower() in lowered:
-            return tool
-    if TOOL_TRIGGER in lowered and tools:
-        return tools[0]
-    return None
-
-
-def chat_decision(body: JSON) -> JSON:
-    """Decide the assistant turn: ``{"content": str}`` or ``{"tool_call": {...}}``."""
-    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
-    all_text = "\n".join(content_text(m.get("content")) for m in messages)
-    if GUARD_MARKER in all_text:
-        return {"content": guard_answer(all_text)}
-    if messages and messages[-1].get("role") == "tool":
-        return {"content": f"Tool result: {content_text(messages[-1].get('content'))}"}
-    user = last_text(messages, "user")
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
-    if tools and body.get("tool_choice") != "none":
-        tool = pick_tool(tools, user)
-        if tool is not None:
-            args = json.dumps(tool_arguments(tool, user))
-            name = tool_name(tool)
-            call_id = "call_" + short_hash(name, args, str(len(messages)))
-            return {"tool_call": {"id": call_id, "name": name, "arguments": args}}
-    return {"content": f"Echo: {user}"}
-
-
-def split_words(text: str) -> list[str]:
-    """Split into stream pieces whose concatenation is ``text`` (word plus leading space)."""
-    pieces = re.findall(r"\s*\S+|\s+$", text)
-    return pieces or [text]
-
-
-def embed(text: str, dim: int = EMBED_DIM) -> list[float]:
-    """Bag-of-words hashed embedding, L2-normalized, with float32-exact values.
-
-    Texts sharing words get similar vectors, so vector search ranks sensibly.
-    """
-    vec = [0.0] * dim
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    for word in words:
-        digest = hashlib.sha256(word.encode()).digest()
-        index = int.from_bytes(digest[:4], "little") % dim
-        sign = 1.0 if digest[4] & 1 else -1.0
-        vec[index] += sign
-    if not any(vec):
-        vec[0] = 1.0
-    norm = math.sqrt(sum(v * v for v in vec))
-    values = [v / norm for v in vec]
-    return list(struct.unpack(f"<{dim}f", struct.pack(f"<{dim}f", *values)))
-
-
-def embed_base64(values: list[float]) -> str:
-    return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode("ascii")
+# ----------------------------------------------------------------------------- payloads
 
 
 def models_payload() -> JSON:
@@ -210,17 +97,14 @@ def chat_response(body: JSON) -> JSON:
     prompt = "\n".join(content_text(m.get("content")) for m in body.get("messages") or [])
     cid = next_id("chatcmpl")
     message: JSON = {"role": "assistant"}
-    if "tool_call" in decision:
-        tc = decision["tool_call"]
+    if "tool_calls" in decision:
+        calls = decision["tool_calls"]
         message["content"] = None
         message["tool_calls"] = [
-            {
-                "id": tc["id"],
-                "type": "function",
-                "function": {"name": tc["name"], "arguments": tc["arguments"]},
-            }
+            {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+            for c in calls
         ]
-        finish, answer = "tool_calls", tc["arguments"]
+        finish, answer = "tool_calls", " ".join(c["arguments"] for c in calls)
     else:
         message["content"] = decision["content"]
         finish, answer = "stop", decision["content"]
@@ -249,22 +133,20 @@ def chat_chunks(body: JSON) -> Iterable[JSON]:
         return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
 
     if message.get("tool_calls"):
-        tc = message["tool_calls"][0]
-        yield chunk(
-            {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "index": 0,
-                        "id": tc["id"],
-                        "type": "function",
-                        "function": {"name": tc["function"]["name"], "arguments": ""},
-                    }
-                ],
-            }
-        )
-        yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": tc["function"]["arguments"]}}]})
+        # Each call streams as OpenAI does: id and name (arguments ""), then the arguments.
+        for index, tc in enumerate(message["tool_calls"]):
+            head: JSON = {"role": "assistant", "content": None} if index == 0 else {}
+            yield chunk({
+                **head,
+                "tool_calls": [{
+                    "index": index,
+                    "id": tc["id"],
+                    "type": "function",
+                    "function": {"name": tc["function"]["name"], "arguments": ""},
+                }],
+            })
+            arguments = tc["function"]["arguments"]
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]})
     else:
         yield chunk({"role": "assistant", "content": ""})
         for piece in split_words(message["content"]):
@@ -280,12 +162,6 @@ def completion_prompt(body: JSON) -> str:
     if isinstance(prompt, list):
         return " ".join(p if isinstance(p, str) else json.dumps(p) for p in prompt)
     return "" if prompt is None else str(prompt)
-
-
-def completion_text(prompt: str) -> str:
-    if GUARD_MARKER in prompt:
-        return guard_answer(prompt)
-    return f"Echo: {prompt}"
 
 
 def completion_response(body: JSON) -> JSON:
@@ -333,57 +209,6 @@ def embeddings_response(body: JSON) -> JSON:
         "model": str(body.get("model") or EMBED_ID),
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
-
-
-# ----------------------------------------------------------------------------- MCP
-
-# The 0.7 server registers this as its connector "fake-mcp" (manage.py).
-MCP_SERVER_INFO = {"name": "fake-mcp", "version": "1.0.0"}
-MCP_INSTRUCTIONS = "Deterministic tools for the llamastack integration tests."
-MCP_PROTOCOL_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
-MCP_TOOLS = [
-    {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-    {
-        "name": "add",
-        "description": "Add two integers",
-        "inputSchema": {
-            "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"],
-        },
-    },
-]
-
-
-def mcp_result(method: str, params: JSON) -> JSON | None:
-    """The JSON-RPC ``result`` for an MCP request, or None for an unknown method."""
-    if method == "initialize":
-        asked = params.get("protocolVersion")
-        version = asked if asked in MCP_PROTOCOL_VERSIONS else MCP_PROTOCOL_VERSIONS[-1]
-        return {
-            "protocolVersion": version,
-            "capabilities": {"tools": {"listChanged": False}},
-            "serverInfo": MCP_SERVER_INFO,
-            "instructions": MCP_INSTRUCTIONS,
-        }
-    if method == "ping":
-        return {}
-    if method == "tools/list":
-        return {"tools": MCP_TOOLS}
-    if method == "tools/call":
-        name, args = params.get("name"), params.get("arguments") or {}
-        if name == "add":
-            text = str(int(args.get("a", 0)) + int(args.get("b", 0)))
-        elif name == "get_weather":
-            text = f"Sunny in {args.get('city', '?')}"
-        else:
-            return {"content": [{"type": "text", "text": f"unknown tool {name}"}], "isError": True}
-        return {"content": [{"type": "text", "text": text}], "isError": False}
-    return None
 
 
 def error_body(message: str, kind: str = "invalid_request_error", code: str | None = None) -> JSON:
@@ -434,11 +259,13 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send_json(self, status: int, payload: Any) -> None:
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -503,7 +330,10 @@ class Handler(BaseHTTPRequestHandler):
         if path in routes:
             text = self._prompt_text(body)
             if ERROR_TRIGGER in text:
-                self._send_json(500, error_body("fake backend error", "server_error"))
+                # x-should-retry (OpenAI's own header): the openai SDK inside llama-stack would
+                # otherwise retry twice with back-off, tripling the calls and the wait.
+                error = error_body("fake backend error", "server_error")
+                self._send_json(500, error, {"x-should-retry": "false"})
                 return
             make, stream = routes[path]
             if body.get("stream"):
