@@ -53,7 +53,11 @@ def _items(spec: Any, paging: Paging, param: str, fetch: Callable[[Any], Any]) -
         if cursor in seen_cursors:
             raise PagingError(f"the server repeated the cursor {cursor!r}; stopping")
         seen_cursors.add(cursor)
-        spec = dataclasses.replace(spec, **{param: cursor})
+        try:
+            spec = dataclasses.replace(spec, **{param: cursor})
+        except TypeError as exc:  # the spec's field check: the server's cursor is the fault
+            raise PagingError(f"the server's cursor {cursor!r} cannot be sent back: {exc}") \
+                from None
 
 
 def _next_cursor(page: Any, items: list[Any], paging: CursorPaging) -> Any:

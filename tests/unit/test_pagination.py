@@ -108,6 +108,25 @@ def test_has_more_without_any_cursor_raises(mock: responses.RequestsMock,
         list(client.paginate(LooseList()))
 
 
+def test_a_cursor_of_the_wrong_kind_is_a_decode_error(mock: responses.RequestsMock,
+                                                     client: LlamaStackClient) -> None:
+    """The next page's spec checks its fields: an int id as the cursor of a str field is
+    the server's fault, reported like any answer that does not fit."""
+    @dataclass(frozen=True, kw_only=True)
+    class LooseList(Spec[dict[str, Any]]):
+        method: ClassVar[str] = "GET"
+        path: ClassVar[str] = "/v1/loose"
+        paging: ClassVar[CursorPaging] = CursorPaging()
+        after: str | None = None
+
+    mock.get(BASE + "/v1/loose", json={"data": [{"id": 5}], "has_more": True})
+    items = client.paginate(LooseList())
+    assert next(items) == {"id": 5}
+    with pytest.raises(ResponseDecodeError, match=r"cursor 5 cannot be sent back: "
+                                                  r"LooseList\.after must be str \| None, not int"):
+        next(items)
+
+
 def test_pages_are_fetched_only_when_needed(mock: responses.RequestsMock,
                                             client: LlamaStackClient) -> None:
     page(mock, {}, {"data": things("a", "b"), "last_id": "b", "has_more": True})
