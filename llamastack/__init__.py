@@ -29,10 +29,12 @@ from llamastack.errors import (
     InternalServerError,
     LlamaStackError,
     NotFoundError,
+    NotServedError,
     PermissionDeniedError,
     RateLimitError,
     ResponseDecodeError,
     UnprocessableEntityError,
+    UnsupportedServerError,
 )
 from llamastack.models.base import Model, TaggedUnion, UnknownVariant
 from llamastack.multipart import FileInput, ProgressCallback
@@ -73,6 +75,7 @@ __all__ = [
     "LlamaStackError",
     "Model",
     "NotFoundError",
+    "NotServedError",
     "PermissionDeniedError",
     "ProgressCallback",
     "RateLimitError",
@@ -86,6 +89,7 @@ __all__ = [
     "TaggedUnion",
     "UnknownVariant",
     "UnprocessableEntityError",
+    "UnsupportedServerError",
     "UploadOptions",
     "WithResponse",
     "__version__",

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from llamastack._version import __version__
@@ -43,6 +43,7 @@ from llamastack.executor import (
     peek_body,
     read_body,
 )
+from llamastack.lines import LineRoute, RequestParts, ServerLines, VersionAnswer
 from llamastack.log import enable_debug_from_env
 from llamastack.multipart import MultipartBody, file_part
 from llamastack.options import CallOptions, RequestOptions, UploadOptions, check_options
@@ -71,6 +72,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 ENVIRONMENTS: Mapping[str, str] = {"local": "http://localhost:8321"}
 BASE_URL_ENV = ("LLAMA_STACK_BASE_URL", "LLAMA_STACK_CLIENT_BASE_URL")
 API_KEY_ENV = ("LLAMA_STACK_API_KEY", "LLAMA_STACK_CLIENT_API_KEY")
+SERVER_LINE_ENV = ("LLAMA_STACK_SERVER_LINE",)
 PROVIDER_DATA_HEADER = "X-LlamaStack-Provider-Data"
 
 
@@ -134,6 +136,7 @@ class LlamaStackClient:
         provider_data: Mapping[str, Any] | None = None,
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        server_line: str | None = None,
     ) -> None:
         self.base_url = _resolve_base_url(base_url, environment)
         self.timeout = _check_timeout(timeout)
@@ -159,11 +162,20 @@ class LlamaStackClient:
         self._headers = headers
         self._transport = Transport(session, proxies=proxies, middleware=middleware,
                                     redact=self._redact)
+        pinned = server_line if server_line is not None else _from_env(SERVER_LINE_ENV)
+        self._lines = ServerLines(pinned, self._fetch_version)
         enable_debug_from_env()
 
     def __repr__(self) -> str:
         return (f"LlamaStackClient(base_url={self._redact(self.base_url)!r}, "
                 f"timeout={self.timeout!r}, max_retries={self.max_retries!r})")
+
+    @property
+    def server_line(self) -> str:
+        """The Llama Stack line of the server (``"0.2"`` ... ``"0.7"``): ``server_line=`` (or
+        ``LLAMA_STACK_SERVER_LINE``) if given, else asked once with ``GET /v1/version`` (at the
+        first call that needs it, or here)."""
+        return self._lines.line
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -196,8 +208,8 @@ class LlamaStackClient:
         """The ``requests.Response`` of ``spec``, body read (error statuses still raise).
         Options as ``call``'s."""
         check_options("raw", options, UploadOptions)
-        plan = _plan_of(spec, "raw")
-        request = self._build(plan, spec, options, stream=False)
+        route = self._lines.route(spec, _plan_of(spec, "raw"))
+        request = self._build(route, spec, options, stream=False)
         return self._send(request, spec, options)
 
     def stream(self, spec: StreamingSpec[Any, C], **options: Unpack[CallOptions]) -> Stream[C]:
@@ -209,13 +221,16 @@ class LlamaStackClient:
         ``extra_body`` (``llamastack.CallOptions``).
         """
         check_options("stream", options, CallOptions)
-        plan = _plan_of(spec, "stream")
-        if plan.decode_chunk is None:
+        declared = _plan_of(spec, "stream")
+        if declared.decode_chunk is None:
             raise TypeError(f"{type(spec).__name__} does not stream (it declares no stream_chunk)")
-        decode_chunk = plan.decode_chunk
-        # Every streaming endpoint of both lines takes the flag in its JSON body, whether or
+        route = self._lines.route(spec, declared)
+        plan, adapter = route.plan, route.adapter
+        decode = plan.decode_chunk
+        assert decode is not None
+        # Every streaming endpoint of every line takes the flag in its JSON body, whether or
         # not the spec declares a stream field (generated specs do not).
-        request = self._build(plan, spec, options,
+        request = self._build(route, spec, options,
                               stream=plan.has_stream_field or plan.sends_json_body)
         if not any(name.lower() == "accept" for name in options.get("extra_headers") or {}):
             request.headers["Accept"] = "text/event-stream"  # extra_headers still win
@@ -229,6 +244,11 @@ class LlamaStackClient:
                 raise self._not_a_stream(response, context)  # problem+json too (RFC 9457)
             if media_type != "text/event-stream":
                 raise _not_an_event_stream(response, context)
+            decode_chunk = decode
+            if adapter is not None and adapter.chunks is not None:
+                # A fresh adapter per attempt: it may number or index the events it sees.
+                adapt = adapter.chunks(spec, plan.server_line or "")
+                decode_chunk = lambda payload: decode(adapt(payload))  # noqa: E731
             events = Stream[C](iter_body(response, context), decode_chunk, context,
                                  response.close)
             return _peeked(events)
@@ -306,23 +326,53 @@ class LlamaStackClient:
     def _with_response(self, method: str, spec: Spec[R], options: Mapping[str, Any]
                        ) -> WithResponse[R]:
         check_options(method, options, UploadOptions)
-        plan = _plan_of(spec, method)
-        request = self._build(plan, spec, options, stream=False)
+        route = self._lines.route(spec, _plan_of(spec, method))
+        plan = route.plan
+        request = self._build(route, spec, options, stream=False)
         response = self._send(request, spec, options)
         context = self._context(spec, request, response)
         if plan.response_type is bytes:  # the body itself (GET /v1/files/{file_id}/content)
             return WithResponse(self._read(response, context), response)  # type: ignore[arg-type]
-        return WithResponse(self._decode(plan.decode_response, response, context), response)
+        decode = plan.decode_response
+        adapter = route.adapter
+        if adapter is not None and adapter.response is not None:
+            adapt, line = adapter.response, plan.server_line or ""
+            decode = lambda payload: plan.decode_response(adapt(payload, spec, line))  # noqa: E731
+        return WithResponse(self._decode(decode, response, context), response)
 
-    def _build(self, plan: RequestPlan, spec: object, options: Mapping[str, Any], *,
+    def _build(self, route: LineRoute, spec: object, options: Mapping[str, Any], *,
                stream: bool) -> HttpRequest:
+        adapt: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
+        adapter = route.adapter
+        if adapter is not None and adapter.request is not None:
+            adapt_request, line = adapter.request, route.plan.server_line or ""
+
+            def adapt(query: dict[str, Any], body: dict[str, Any]) -> None:
+                adapt_request(RequestParts(spec, line, query, body))
+
         request = build_request(
-            plan, spec, base_url=self.base_url, headers=self._headers,
+            route.plan, spec, base_url=self.base_url, headers=self._headers,
             default_query=self.default_query, extra_headers=options.get("extra_headers"),
             extra_query=options.get("extra_query"), extra_body=options.get("extra_body"),
-            stream=stream)
+            stream=stream, adapt=adapt)
         self._add_idempotency_key(request)
         return request
+
+    def _fetch_version(self) -> VersionAnswer:
+        """One ``GET /v1/version`` for line discovery: no retries (a call that needs the line
+        has its own), never the client-version header (any line answers 426 to another minor)."""
+        request = HttpRequest("GET", self.base_url + "/v1/version", dict(self._headers))
+        context = self._context(None, request, None)
+        response = self._transport.send(request, timeout=self.timeout, stream=True, context=context)
+        try:
+            content = self._read(response, self._context(None, request, response))
+        except ResponseDecodeError:  # larger than max_response_bytes: not a version
+            content = b""
+        try:
+            body = parse_json(content) if content else None
+        except ValueError:
+            body = None
+        return VersionAnswer(response.status_code, body)
 
     def _raw_request(self, method: str, path: str, query: Mapping[str, Any] | None, body: Any,
                      headers: Mapping[str, str | None] | None,
@@ -420,10 +470,16 @@ class LlamaStackClient:
             message = (f"redirected to {response.headers.get('location', '?')!r}; redirects are "
                        "not followed, so credentials never leave base_url")
         elif status == 404 and body == {"detail": "Not Found"} and spec is not None:
+            # A safety net: routing by line sends nothing a known line lacks, so this is a
+            # server configured without that API, or a line taken for another.
             lines = ", ".join(getattr(spec, "server_lines", None) or ())  # None: not declared
-            message = f"{message}: this server has no route {plan_for(type(spec)).path}"
+            message = f"{message}: this server has no such route"
             if lines:
                 message += f"; {type(spec).__name__} is served by Llama Stack {lines}"
+            line = self._lines.known
+            if line is not None:
+                message += (f" (the client takes this server for {line}; if that is wrong, pass "
+                            "server_line=)")
         elif status == 501 and getattr(spec, "stream_only", False):
             message = (f"{message} ({type(spec).__name__} only streams on this server: "
                        "use client.stream(spec))")

@@ -11,7 +11,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -206,11 +206,20 @@ def build_request(
     extra_query: Mapping[str, Any] | None = None,
     extra_body: Mapping[str, Any] | None = None,
     stream: bool = False,
+    adapt: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
 ) -> HttpRequest:
     """The request for ``spec``. Precedence, lowest first: client defaults, the spec's own
-    values, then the per-call extras (an extra header set to None removes that header)."""
+    values, then the per-call extras (an extra header set to None removes that header).
+
+    ``adapt(query, body)`` may reshape the spec's own query and body values, as JSON, for the
+    server's line (``llamastack.lines.adapters``); the extras are merged after it, as given.
+    """
     url = base_url + build_path(plan, spec)
     query = _values(spec, plan.query_fields)
+    fields = _values(spec, plan.body_fields)
+    if adapt is not None:
+        query, fields = jsonable(query), jsonable(fields)
+        adapt(query, fields)
     if default_query or extra_query:
         query = {**(default_query or {}), **query, **(extra_query or {})}
     if query:
@@ -225,7 +234,6 @@ def build_request(
     body: bytes | MultipartBody | None = None
     if plan.json_fields:
         return _whole_body_request(plan, spec, url, merged_headers, extra_body)
-    fields = _values(spec, plan.body_fields)
     if stream:
         fields["stream"] = True
     if extra_body:

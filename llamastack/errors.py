@@ -16,7 +16,10 @@
           │    └── InternalServerError        >= 500
           ├── APIConnectionError        no usable response: refused, reset, cut, timed out
           │    └── APIConnectionTimeoutError  (alias APITimeoutError)
-          └── ResponseDecodeError       a 2xx body that is not JSON or does not fit the type
+          ├── ResponseDecodeError       a 2xx body that is not JSON or does not fit the type
+          ├── NotServedError            the server's line does not serve the spec, or cannot
+          │                             carry a field it sets (nothing was sent)
+          └── UnsupportedServerError    the server runs a Llama Stack older than 0.2.23
 
 Every error raised by a call is one of these; transport and JSON exceptions are chained
 as ``__cause__``.
@@ -43,10 +46,12 @@ __all__ = [
     "InternalServerError",
     "LlamaStackError",
     "NotFoundError",
+    "NotServedError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseDecodeError",
     "UnprocessableEntityError",
+    "UnsupportedServerError",
     "error_message_from_body",
     "status_error",
 ]
@@ -155,6 +160,24 @@ APITimeoutError = APIConnectionTimeoutError
 
 class ResponseDecodeError(APIError):
     """A successful answer whose body is not JSON or does not fit the declared type."""
+
+
+class NotServedError(APIError):
+    """The server's line does not serve ``spec``, or cannot carry one of the values it sets
+    (``field``). Raised before anything is sent: ``server_line`` is the line the client talks
+    to, ``served_by`` the lines that serve the spec."""
+
+    def __init__(self, message: str, *, spec: object, server_line: str,
+                 served_by: tuple[str, ...], field: str | None = None, **context: Any) -> None:
+        super().__init__(message, spec=spec, **context)
+        self.server_line = server_line
+        self.served_by = served_by
+        self.field = field
+
+
+class UnsupportedServerError(APIError):
+    """The server runs a Llama Stack version this client cannot talk to (older than the
+    oldest line it knows)."""
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

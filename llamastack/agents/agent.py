@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Any, Literal, Protocol, Union, cast, overload
+from typing import Any, Literal, Union, overload
 
 from llamastack.agents.agents_api import AgentsApiBackend
 from llamastack.agents.backend import Backend, BackendTurn, Messages
@@ -63,11 +63,6 @@ DEFAULT_DENIAL = "denied: no approve= callback was given to the Agent"
 
 # Threads per round at most; more calls in one round queue for a free thread.
 MAX_TOOL_THREADS = 16
-
-
-class _KnowsServerLine(Protocol):
-    @property
-    def server_line(self) -> str: ...
 
 
 def api_for_server_line(line: str) -> Api:
@@ -313,12 +308,9 @@ class TurnStream(Iterator[TurnEvent]):
 
 
 def _server_line(client: LlamaStackClient) -> str:
-    """The one place the agent asks which server line it talks to (asked once per Agent;
-    looked up on the class, as isinstance() with a Protocol would read the property)."""
-    if hasattr(type(client), "server_line") or "server_line" in vars(client):
-        return cast(_KnowsServerLine, client).server_line
-    raise UnsupportedFeatureError("this client cannot tell its server line; give the Agent "
-                                  "api='responses' (Llama Stack 0.3+) or api='agents' (0.2)")
+    """The one place the agent asks which server line it talks to (once per Agent): the
+    client's pinned line, else the one it discovers."""
+    return client.server_line
 
 
 def _split_tools(tools: Iterable[Callable[..., Any] | Mapping[str, Any] | str]

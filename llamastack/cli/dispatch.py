@@ -19,7 +19,7 @@ __all__ = ["client_options", "main"]
 def client_options(args: argparse.Namespace) -> dict[str, Any]:
     """LlamaStackClient keywords from the client options given (the client's defaults else)."""
     given = {"base_url": args.base_url, "api_key": args.api_key, "timeout": args.timeout,
-             "max_retries": args.max_retries}
+             "max_retries": args.max_retries, "server_line": args.server_line}
     return {name: value for name, value in given.items() if value is not None}
 
 
@@ -46,6 +46,11 @@ def main(argv: Sequence[str] | None = None, *, specs: Iterable[type] | None = No
     watch = RequestWatch()
     try:
         with LlamaStackClient(**client_options(args), middleware=[watch]) as client:
+            if vars(args).get("cli:needs_line"):
+                # Line discovery is the client's own request, not the command's: a value the
+                # command cannot carry found after it is still the user's to fix.
+                client.server_line  # noqa: B018 - discovers the line now
+                watch.sent = False
             run(args, client)
     except (Exception, KeyboardInterrupt) as exc:
         return fail(exc, blame_input=not watch.sent, debug=args.debug)

@@ -15,7 +15,14 @@ import sys
 import traceback
 from typing import TYPE_CHECKING
 
-from llamastack.errors import APIConnectionError, APIError, APIStatusError, ResponseDecodeError
+from llamastack.errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    NotServedError,
+    ResponseDecodeError,
+    UnsupportedServerError,
+)
 
 if TYPE_CHECKING:
     from llamastack.executor import CallNext, PreparedRequest, Response
@@ -57,7 +64,7 @@ EXIT_STATUSES: tuple[tuple[int, str], ...] = (
     (EXIT_FAILURE, "internal error (a bug: --debug shows the traceback), or the output could "
                    "not be written"),
     (EXIT_USAGE, "usage error (bad option, unreadable JSON or file, a value the request cannot "
-                 "carry)"),
+                 "carry, a command or value the server's line does not serve)"),
     (EXIT_CONNECTION, "no answer: connection refused or reset, timed out, redirected"),
     (EXIT_CLIENT_ERROR, "the server answered 4xx (bad request, not found, ...)"),
     (EXIT_SERVER_ERROR, "the server answered 5xx, or reported an error inside a stream"),
@@ -88,6 +95,8 @@ class RequestWatch:
 
 
 def exit_code_for(error: APIError) -> int:
+    if isinstance(error, (NotServedError, UnsupportedServerError)):
+        return EXIT_USAGE  # nothing was sent: the server's line cannot do what was asked
     if isinstance(error, APIConnectionError):
         return EXIT_CONNECTION
     if isinstance(error, ResponseDecodeError):

@@ -166,6 +166,9 @@ def option_help(command: Command, option: Option, field: dataclasses.Field[Any],
                                type_label(option.type)) if text]
     if option.location in ("path", "header", "file") and not positional:
         parts.append(f"sent in the {option.location}")
+    carried_by = field.metadata.get("llamastack", {}).get("server_lines")
+    if carried_by is not None:  # other serving lines would refuse or drop it
+        parts.append(f"Llama Stack {', '.join(carried_by)} only")
     if field.default is not dataclasses.MISSING and field.default is not None:
         parts.append(f"default: {field.default!r}")
     if option.required:
@@ -175,11 +178,19 @@ def option_help(command: Command, option: Option, field: dataclasses.Field[Any],
 
 
 def command_description(spec_class: type) -> str:
-    """The command's own help: the class docstring, then the route and the lines serving it."""
-    plan = plan_for(spec_class)
-    lines = ", ".join(getattr(spec_class, "server_lines", None) or ())
-    route = f"{plan.method} {plan.path}" + (f"  (Llama Stack {lines})" if lines else "")
-    return "\n".join(part for part in (_class_doc(spec_class), route) if part)
+    """The command's own help: the class docstring, then its route on each line serving it."""
+    lines = getattr(spec_class, "server_lines", None)
+    if lines is None:  # a spec of your own: sent as declared to any line
+        plan = plan_for(spec_class)
+        routes = f"{plan.method} {plan.path}"
+    else:
+        by_route: dict[str, list[str]] = {}
+        for line in lines:
+            plan = plan_for(spec_class, line)
+            by_route.setdefault(f"{plan.method} {plan.path}", []).append(line)
+        routes = "served by Llama Stack " + "; ".join(
+            f"{', '.join(served)}: {route}" for route, served in by_route.items())
+    return "\n".join(part for part in (_class_doc(spec_class), routes) if part)
 
 
 # --- the options on a parser ---------------------------------------------------------------

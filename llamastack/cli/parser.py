@@ -27,8 +27,16 @@ from llamastack.cli.options import (
     upload_target,
 )
 from llamastack.cli.run import run_spec_command
-from llamastack.client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, LlamaStackClient
+from llamastack.client import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    SERVER_LINE_ENV,
+    LlamaStackClient,
+)
+from llamastack.lines import varies_by_line
 from llamastack.retry import FINAL_SERVER_STATUSES, RETRYABLE_STATUSES
+from llamastack.spec import SERVER_LINES
 
 __all__ = ["EPILOG", "GLOBAL_OPTIONS", "build_parser"]
 
@@ -39,6 +47,8 @@ environment (the same as the Python client's):
       default for --base-url (else {DEFAULT_BASE_URL})
   {", ".join(API_KEY_ENV)}
       default for --api-key; prefer them: a key on the command line is visible to `ps`
+  {", ".join(SERVER_LINE_ENV)}
+      default for --server-line (else asked once with GET /v1/version)
   LLAMA_STACK_LOG=debug
       log every request and response (secrets redacted) to stderr
 
@@ -103,6 +113,9 @@ GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         f"{_statuses(RETRYABLE_STATUSES)} or 5xx other than {_statuses(FINAL_SERVER_STATUSES)}"
         " (a server's x-should-retry header decides first); waits as Retry-After asks, else "
         f"backs off (default: {_client_default('max_retries')})")}),
+    ("--server-line", {"choices": SERVER_LINES, "metavar": "LINE", "help": (
+        f"the server's Llama Stack line, one of {', '.join(SERVER_LINES)} (default: "
+        f"${SERVER_LINE_ENV[0]}, else asked once with GET /v1/version)")}),
     ("--output", {"choices": ("json", "table"),
                   "help": "json (default) or table; streamed text is printed as it arrives"}),
     ("--debug", {"action": "store_true",
@@ -192,4 +205,5 @@ def _add_command(commands: Any, verb: str, command: Command, selected: str | Non
     add_spec_options(parser, command, positional_file)
     taken = {option.flag for option in command.options}
     _add_global_options(parser, inherited=True, skip=taken)
-    parser.set_defaults(**{"cli:run": functools.partial(run_spec_command, command)})
+    parser.set_defaults(**{"cli:run": functools.partial(run_spec_command, command),
+                           "cli:needs_line": varies_by_line(command.spec_class)})

@@ -28,9 +28,8 @@ class ConnectorList(Spec[ListConnectorsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.5", "0.6", "0.7")
     routes: ClassVar[Mapping[str, Route]] = {
-        "0.4": Route("GET", "/v1alpha/connectors"),
         "0.5": Route("GET", "/v1alpha/connectors"),
         "0.6": Route("GET", "/v1alpha/connectors"),
     }
@@ -42,9 +41,8 @@ class ConnectorRetrieve(Spec[Connector]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors/{connector_id}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.5", "0.6", "0.7")
     routes: ClassVar[Mapping[str, Route]] = {
-        "0.4": Route("GET", "/v1alpha/connectors/{connector_id}"),
         "0.5": Route("GET", "/v1alpha/connectors/{connector_id}"),
         "0.6": Route("GET", "/v1alpha/connectors/{connector_id}"),
     }
@@ -59,9 +57,8 @@ class ConnectorToolList(Spec[ListToolsResponse]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors/{connector_id}/tools"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.5", "0.6", "0.7")
     routes: ClassVar[Mapping[str, Route]] = {
-        "0.4": Route("GET", "/v1alpha/connectors/{connector_id}/tools"),
         "0.5": Route("GET", "/v1alpha/connectors/{connector_id}/tools"),
         "0.6": Route("GET", "/v1alpha/connectors/{connector_id}/tools"),
     }
@@ -76,9 +73,8 @@ class ConnectorToolRetrieve(Spec[ToolDef]):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors/{connector_id}/tools/{tool_name}"
-    server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
+    server_lines: ClassVar[tuple[str, ...]] = ("0.5", "0.6", "0.7")
     routes: ClassVar[Mapping[str, Route]] = {
-        "0.4": Route("GET", "/v1alpha/connectors/{connector_id}/tools/{tool_name}"),
         "0.5": Route("GET", "/v1alpha/connectors/{connector_id}/tools/{tool_name}"),
         "0.6": Route("GET", "/v1alpha/connectors/{connector_id}/tools/{tool_name}"),
     }

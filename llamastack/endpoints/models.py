@@ -6,12 +6,11 @@ server line from all of specs/); edit the generator (tools/generate), not this f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 from llamastack.models.models import OpenAIListModelsResponse, RegisteredModel
-from llamastack.spec import Route, Spec
+from llamastack.spec import Spec
 
 __all__ = [
     "ModelList",
@@ -26,10 +25,6 @@ class ModelList(Spec[OpenAIListModelsResponse]):
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/models"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
-    routes: ClassVar[Mapping[str, Route]] = {
-        "0.2": Route("GET", "/v1/openai/v1/models"),
-        "0.3": Route("GET", "/v1/openai/v1/models"),
-    }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,13 +13,18 @@ from tests.reliability.faultserver import FaultServer
 # Everything the client reads from the environment; cleared so the machine running the tests
 # cannot change what they see (LLAMA_STACK_LOG would add a stderr handler, for one).
 CLIENT_ENV = ("LLAMA_STACK_BASE_URL", "LLAMA_STACK_CLIENT_BASE_URL", "LLAMA_STACK_API_KEY",
-              "LLAMA_STACK_CLIENT_API_KEY", "LLAMA_STACK_LOG", "DEBUG")
+              "LLAMA_STACK_CLIENT_API_KEY", "LLAMA_STACK_LOG", "DEBUG",
+              "LLAMA_STACK_SERVER_LINE")
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CLIENT_ENV:
         monkeypatch.delenv(name, raising=False)
+    # The mocks and scripted servers answer in the newest line's shapes and routes: clients
+    # are pinned to it, so no test depends on line discovery but the tests of discovery itself
+    # (tests/unit/test_server_lines.py), which clear this.
+    monkeypatch.setenv("LLAMA_STACK_SERVER_LINE", "0.7")
 
 
 @pytest.fixture

@@ -333,7 +333,8 @@ def test_tls_certificates_are_verified_by_default(
 # --- the environment -----------------------------------------------------------------------
 
 CLIENT_OWN_ENV = {"LLAMA_STACK_BASE_URL", "LLAMA_STACK_CLIENT_BASE_URL", "LLAMA_STACK_API_KEY",
-                  "LLAMA_STACK_CLIENT_API_KEY", "LLAMA_STACK_LOG", "DEBUG"}
+                  "LLAMA_STACK_CLIENT_API_KEY", "LLAMA_STACK_LOG", "DEBUG",
+                  "LLAMA_STACK_SERVER_LINE"}
 
 
 def test_proxy_and_netrc_environment_is_ignored(

@@ -32,6 +32,7 @@ CLIENT_ENV = (
     "LLAMA_STACK_CLIENT_API_KEY",
     "LLAMA_STACK_LOG",
     "DEBUG",
+    "LLAMA_STACK_SERVER_LINE",
 )
 
 MakeClient = Callable[..., LlamaStackClient]
@@ -59,6 +60,10 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CLIENT_ENV:
         monkeypatch.delenv(name, raising=False)
+    # The mocks and scripted servers answer in the newest line's shapes and routes: clients
+    # are pinned to it, so no test depends on line discovery but the tests of discovery itself
+    # (tests/unit/test_server_lines.py), which clear this.
+    monkeypatch.setenv("LLAMA_STACK_SERVER_LINE", "0.7")
 
 
 @pytest.fixture

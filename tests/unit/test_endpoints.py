@@ -20,7 +20,7 @@ import responses
 from responses import matchers
 
 import llamastack.endpoints as endpoints
-from llamastack import APIStatusError, LlamaStackClient, Model, NotFoundError, UnknownVariant
+from llamastack import APIStatusError, LlamaStackClient, Model, NotFoundError, NotServedError, UnknownVariant
 from llamastack.decoding import decoder_for
 from llamastack.encoding import build_request
 from llamastack.models import (
@@ -31,6 +31,7 @@ from llamastack.models import (
     UserMessage,
 )
 from llamastack.spec import plan_for
+from tests.unit.conftest import MakeClient
 from tests.unit.fixtures import FIXTURES, ROOT
 from tests.unit.specs_for_tests import BASE
 
@@ -120,11 +121,18 @@ def register(mock: responses.RequestsMock, fixture: dict[str, Any],
              content_type=content_type, match=match)
 
 
+def line_of_fixture(spec_class: type) -> str:
+    """The line a fixture was captured on: 0.7, or 0.2 for the Agents API (0.2.24)."""
+    return "0.7" if "0.7" in (getattr(spec_class, "server_lines", None) or ()) else "0.2"
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_endpoint_request_and_decoded_response(name: str, mock: responses.RequestsMock,
-                                               client: LlamaStackClient) -> None:
+                                               make_client: MakeClient) -> None:
     fixture = load(name)
-    spec = getattr(endpoints, name)(**spec_args(fixture["args"]))
+    spec_class = getattr(endpoints, name)
+    spec = spec_class(**spec_args(fixture["args"]))
+    client = make_client(server_line=line_of_fixture(spec_class))
     seen: dict[str, Any] = {}
     register(mock, fixture, seen)
 
@@ -191,11 +199,12 @@ def test_empty_file_list_has_empty_string_ids(mock: responses.RequestsMock,
     assert list(client.paginate(endpoints.VectorStoreList())) == []
 
 
-def test_agent_list_pages_by_index(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
+def test_agent_list_pages_by_index(mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    client = make_client(server_line="0.2")
     agent = load("AgentList")["response"]["json"]["data"][0]
-    mock.get(f"{BASE}/v1alpha/agents", json={"data": [agent], "has_more": True, "url": "/v1/agents"},
+    mock.get(f"{BASE}/v1/agents", json={"data": [agent], "has_more": True, "url": "/v1/agents"},
              match=[matchers.query_string_matcher("limit=1")])
-    mock.get(f"{BASE}/v1alpha/agents", json={"data": [{**agent, "agent_id": "a2"}], "has_more": False},
+    mock.get(f"{BASE}/v1/agents", json={"data": [{**agent, "agent_id": "a2"}], "has_more": False},
              match=[matchers.query_string_matcher("start_index=1&limit=1")])
     agents = list(client.paginate(endpoints.AgentList(limit=1)))
     assert [a["agent_id"] for a in agents] == [agent["agent_id"], "a2"]
@@ -208,9 +217,10 @@ def test_agent_list_pages_by_index(mock: responses.RequestsMock, client: LlamaSt
 
 
 def test_turn_create_called_without_streaming_explains_the_501(
-        mock: responses.RequestsMock, client: LlamaStackClient) -> None:
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    client = make_client(server_line="0.2")
     captured = json.loads((CAPTURED / "0.2" / "POST_v1_agents_turn_501.json").read_text())
-    mock.post(f"{BASE}/v1alpha/agents/a1/session/s1/turn", json=captured, status=501)
+    mock.post(f"{BASE}/v1/agents/a1/session/s1/turn", json=captured, status=501)
     spec = endpoints.TurnCreate(agent_id="a1", session_id="s1", messages=[UserMessage(content="hi")])
     with pytest.raises(APIStatusError) as raised:
         client.call(spec, max_retries=0)
@@ -218,19 +228,33 @@ def test_turn_create_called_without_streaming_explains_the_501(
     assert "client.stream" in str(raised.value)
 
 
-def test_unknown_turn_is_none(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
+def test_unknown_turn_is_none(mock: responses.RequestsMock, make_client: MakeClient) -> None:
     # 0.2 answers an unknown turn id with 200 and the body null (erratum 5).
-    mock.get(f"{BASE}/v1alpha/agents/a1/session/s1/turn/nope", body="null", content_type="application/json")
+    client = make_client(server_line="0.2")
+    mock.get(f"{BASE}/v1/agents/a1/session/s1/turn/nope", body="null", content_type="application/json")
     turn = client.call(endpoints.TurnRetrieve(agent_id="a1", session_id="s1", turn_id="nope"))
     assert turn is None
 
 
-def test_agent_spec_on_a_07_server_names_its_server_line(
+def test_agent_spec_on_a_07_server_is_not_served_before_sending(
         mock: responses.RequestsMock, client: LlamaStackClient) -> None:
+    with pytest.raises(NotServedError) as raised:
+        client.call(endpoints.SessionCreate(agent_id="a1", session_name="triage"))
+    assert raised.value.server_line == "0.7"
+    assert raised.value.served_by == ("0.2", "0.3")
+    assert "not served by Llama Stack 0.7" in str(raised.value)
+    assert not mock.calls
+
+
+def test_a_route_missing_on_the_server_names_the_lines_that_serve_the_spec(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    # A 0.3 server whose run config leaves out the agents API: the route is missing after all.
+    client = make_client(server_line="0.3")
     mock.post(f"{BASE}/v1alpha/agents/a1/session", json={"detail": "Not Found"}, status=404)
     with pytest.raises(NotFoundError) as raised:
         client.call(endpoints.SessionCreate(agent_id="a1", session_name="triage"))
     assert "SessionCreate is served by Llama Stack 0.2, 0.3" in str(raised.value)
+    assert "takes this server for 0.3" in str(raised.value)
 
 
 @pytest.mark.parametrize("transcript", ["turn_stream", "turn_stream_tool", "turn_resume"])

@@ -174,14 +174,16 @@ def test_other_error_bodies_still_surface(body: Any, message: str, mock: respons
 
 
 def test_generic_404_names_the_server_lines_of_the_spec(mock: responses.RequestsMock,
-                                                       once: LlamaStackClient) -> None:
+                                                       make_client: MakeClient) -> None:
+    # A 0.2 server configured without the agents API has no such route after all.
+    once = make_client(max_retries=0, server_line="0.2")
     mock.post(BASE + "/v1/agents/a1/session/s1/turn", status=404, json={"detail": "Not Found"})
     with pytest.raises(NotFoundError) as info:
         once.call(TurnCreate(agent_id="a1", session_id="s1"))
     text = str(info.value)
-    assert "Not Found" in text
-    assert "no route /v1/agents/{agent_id}/session/{session_id}/turn" in text
-    assert "TurnCreate is served by Llama Stack 0.2" in text
+    assert "POST http://test.invalid/v1/agents/a1/session/s1/turn -> 404: Not Found" in text
+    assert "no such route; TurnCreate is served by Llama Stack 0.2" in text
+    assert "takes this server for 0.2" in text
 
 
 def test_generic_404_hint_lists_every_line(mock: responses.RequestsMock,
@@ -200,7 +202,8 @@ def test_a_specific_404_gets_no_route_hint(mock: responses.RequestsMock,
 
 
 def test_501_on_a_stream_only_spec_says_to_stream(mock: responses.RequestsMock,
-                                                  once: LlamaStackClient) -> None:
+                                                  make_client: MakeClient) -> None:
+    once = make_client(max_retries=0, server_line="0.2")
     mock.post(BASE + "/v1/agents/a1/session/s1/turn", status=501,
               json={"detail": "Non-streaming agent turns not yet implemented"})
     with pytest.raises(InternalServerError) as info:

@@ -200,7 +200,7 @@ def test_a_per_line_plan_builds_that_lines_request() -> None:
 @pytest.mark.parametrize(("spec_class", "line", "route"), [
     (endpoints.SessionCreate, "0.2", ("POST", "/v1/agents/{agent_id}/session")),
     (endpoints.SessionCreate, "0.3", ("POST", "/v1alpha/agents/{agent_id}/session")),
-    (endpoints.ModelList, "0.3", ("GET", "/v1/openai/v1/models")),
+    (endpoints.ModelList, "0.3", ("GET", "/v1/models")),
     (endpoints.ModelList, "0.4", ("GET", "/v1/models")),
     (endpoints.ConnectorList, "0.6", ("GET", "/v1alpha/connectors")),
     (endpoints.DatasetRowList, "0.2", ("GET", "/v1/datasetio/iterrows/{dataset_id}")),
@@ -224,4 +224,6 @@ def test_a_404_for_a_spec_without_lines_names_only_the_route(mock: responses.Req
     mock.get(f"{BASE}/v1/gadgets", json={"detail": "Not Found"}, status=404)
     with pytest.raises(NotFoundError) as raised:
         client.call(GadgetList(), max_retries=0)
-    assert str(raised.value).endswith("Not Found: this server has no route /v1/gadgets")
+    # Without declared lines the hint names no line that serves it, only the one assumed.
+    assert str(raised.value).endswith("-> 404: Not Found: this server has no such route (the client "
+                                      "takes this server for 0.7; if that is wrong, pass server_line=)")

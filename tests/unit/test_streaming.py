@@ -21,7 +21,7 @@ from llamastack import (
     Stream,
 )
 from llamastack.streaming import ServerSentEvent, SSEDecoder
-from tests.unit.conftest import chunked, send_kwargs
+from tests.unit.conftest import MakeClient, chunked, send_kwargs
 from tests.unit.specs_for_tests import BASE, ChatCreate, Chunk, ThingRetrieve, TurnCreate
 
 URL = BASE + "/v1/chat/completions"
@@ -179,7 +179,8 @@ def test_a_spec_without_chunks_cannot_stream(client: LlamaStackClient) -> None:
         client.stream(ThingRetrieve(thing_id="t"))  # type: ignore[arg-type]  # mypy refuses it too
 
 
-def test_a_stream_only_spec_streams(mock: responses.RequestsMock, client: LlamaStackClient) -> None:
+def test_a_stream_only_spec_streams(mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    client = make_client(server_line="0.2")
     mock.post(BASE + "/v1/agents/a/session/s/turn", body=sse('{"id": "1", "delta": "a"}'),
               content_type="text/event-stream",
               match=[matchers.json_params_matcher({"messages": [], "stream": True})])

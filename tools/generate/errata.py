@@ -89,11 +89,13 @@ STREAM_ONLY = {"TurnCreate", "TurnResume"}
 # Where a line serves a spec other than where the matching rules find it, or not at all although
 # its documents list the route: (spec, line) -> (method, path), or None for "not served".
 ROUTE_ERRATA: dict[tuple[str, str], tuple[str, str] | None] = {
-    # GET /v1/models answers Llama Stack models ({identifier, provider_id, model_type, ...}) on 0.2
-    # and 0.3; the OpenAI shape the spec decodes is at /v1/openai/v1/models (deprecated on 0.3,
-    # served: 0.3.5 apis/models/models.py; seen live on 0.3.5).
-    ("ModelList", "0.2"): ("GET", "/v1/openai/v1/models"),
-    ("ModelList", "0.3"): ("GET", "/v1/openai/v1/models"),
+    # Connectors: 0.4.7 lists /v1alpha/connectors in its document but has no implementation of
+    # the API: a run config listing `connectors` fails at start-up with KeyError: <Api.connectors>
+    # (seen live; tests/integration/servers/captured/README.md), so no 0.4 server serves them.
+    ("ConnectorList", "0.4"): None,
+    ("ConnectorRetrieve", "0.4"): None,
+    ("ConnectorToolList", "0.4"): None,
+    ("ConnectorToolRetrieve", "0.4"): None,
     # Batches are in no 0.2 or 0.3 document, yet both declare and serve them when the batches API
     # is configured (llama_stack/apis/batches/batches.py): 0.2.24 at /v1/openai/v1/batches, 0.3.5
     # at /v1/batches (and, deprecated, /v1/openai/v1/batches); create_batch takes the five body
@@ -112,8 +114,11 @@ ROUTE_ERRATA: dict[tuple[str, str], tuple[str, str] | None] = {
 #   document lists (rule 2 prefers the route that is not deprecated).
 # - Datasets and datasetio on 0.2 at /v1/datasets..., /v1/datasetio/...; rerank at
 #   /v1/inference/rerank (rule 2: another prefix).
-# - Connectors on 0.4-0.6 at /v1alpha/connectors (rule 2); 0.4 mounts them only when the run
-#   config lists the connectors API (core/server/server.py), like any API that is not configured.
+# - Connectors on 0.5 and 0.6 at /v1alpha/connectors (rule 2).
+# - ModelList on 0.2 and 0.3 at /v1/models, which answers Llama Stack models there
+#   ({identifier, provider_id, model_type, ...}): the adapter (llamastack/lines/adapters.py)
+#   makes them the OpenAI models 0.4+ answer, custom_metadata included; the deprecated
+#   /v1/openai/v1/models copy of 0.2/0.3 has no custom_metadata (model_type) to offer.
 # - FileProcess on 0.4 and 0.5: their code has file_processors/fastapi_routes.py but does not
 #   register the router (core/server/fastapi_router_registry.py); their documents agree.
 

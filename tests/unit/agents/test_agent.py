@@ -409,10 +409,11 @@ def test_bad_turn_arguments_are_refused() -> None:
         agent.create_turn(messages={"role": "user", "content": "x"}, session_id="s")  # type: ignore[call-overload]
 
 
-def test_without_a_server_line_the_agent_asks_for_api() -> None:
-    agent = Agent(LlamaStackClient("http://127.0.0.1:9"), model="m")
-    with pytest.raises(UnsupportedFeatureError, match="api='responses'"):
-        agent.create_session("x")
+@pytest.mark.parametrize(("line", "api_name"), [("0.2", "Agents API"), ("0.3", "Responses"),
+                                                ("0.7", "Responses")])
+def test_a_pinned_server_line_chooses_the_backend(line: str, api_name: str) -> None:
+    agent = Agent(LlamaStackClient("http://127.0.0.1:9", server_line=line), model="m")
+    assert agent._backend().api_name.startswith(api_name)
 
 
 def test_the_server_line_chooses_the_backend_once() -> None:

@@ -65,7 +65,7 @@ def clear_runs() -> None:
 
 def make_agent(make_client: MakeClient, **kwargs: Any) -> Agent:
     kwargs.setdefault("tools", [get_weather])
-    return Agent(make_client(), model="fake-vllm/fake-llm", instructions="Be brief.",
+    return Agent(make_client(server_line="0.2"), model="fake-vllm/fake-llm", instructions="Be brief.",
                  api="agents", **kwargs)
 
 

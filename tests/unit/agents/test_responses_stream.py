@@ -47,11 +47,11 @@ def translate(events: list[dict[str, Any]], *, finish: bool = True) -> list[Mode
 
 
 def test_captured_text_stream_gives_text_and_the_finished_round() -> None:
-    events = translate(captured_07("POST_v1_responses_stream"))
+    captured = captured_07("POST_v1_responses_stream")
+    response_id = captured[-1]["response"]["id"]  # the server's id (a new capture, a new id)
+    events = translate(captured)
     assert events == [TextArrived("Echo:"), TextArrived(" hello"), TextArrived(" responses"),
-                      RoundFinished("Echo: hello responses",
-                                    "resp_e75b7dff-dce5-4b26-82bc-799956369ba3",
-                                    usage=Usage(2, 3, 5))]
+                      RoundFinished("Echo: hello responses", response_id, usage=Usage(2, 3, 5))]
 
 
 def test_captured_function_call_stream_gives_one_complete_call() -> None:
@@ -161,11 +161,12 @@ def test_unknown_events_and_items_do_not_break_the_round() -> None:
 
 
 def test_response_failed_raises_with_the_servers_message() -> None:
+    captured = captured_07("POST_v1_responses_stream_failed")
     with pytest.raises(ResponseFailedError) as caught:
-        translate(captured_07("POST_v1_responses_stream_failed"))
+        translate(captured)
     error = caught.value
     assert error.code == "server_error"
-    assert error.response_id == "resp_b4693895-e0b8-4f49-9c19-5c6e6f5a61b2"
+    assert error.response_id == captured[-1]["response"]["id"]
     assert "An unexpected error occurred while generating the response. (code server_error)" in str(
         error)
 

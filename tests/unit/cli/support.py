@@ -161,7 +161,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
             timeout: float = 60) -> Result:
     """``python -m llamastack ARGS`` in a subprocess (stdout and stderr are pipes)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LLAMA_STACK")}
-    environment.update(NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(ROOT))
+    # The mock servers answer as the newest line (no GET /v1/version): pinned to it.
+    environment.update(NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(ROOT),
+                       LLAMA_STACK_SERVER_LINE="0.7")
     environment.update(env or {})
     proc = subprocess.run([sys.executable, "-m", "llamastack", *args], capture_output=True,
                           text=True, env=environment, input=stdin, timeout=timeout, cwd=ROOT)

@@ -30,10 +30,11 @@ def test_models_list_prints_the_decoded_answer_as_json(server: MockServer) -> No
 
 
 def test_sessions_create_sends_path_and_body_from_options(server: MockServer) -> None:
-    # The path value is one percent-encoded segment (the server sees it raw).
-    server.route("POST", "/v1alpha/agents/a%201/session", Reply(body={"session_id": "s1"}))
+    # The path value is one percent-encoded segment (the server sees it raw); --server-line
+    # picks the line's route (0.2: /v1/agents, 0.3: /v1alpha/agents).
+    server.route("POST", "/v1/agents/a%201/session", Reply(body={"session_id": "s1"}))
     result = run_cli("sessions", "create", "--agent-id", "a 1", "--session-name", "triage",
-                     env={"LLAMA_STACK_CLIENT_BASE_URL": server.url})
+                     "--server-line", "0.2", env={"LLAMA_STACK_CLIENT_BASE_URL": server.url})
     assert result.code == 0, result.err
     assert result.json() == {"session_id": "s1"}
     seen = server.only()
@@ -66,7 +67,7 @@ def test_an_upload_shows_progress_on_a_terminal(server: MockServer, tmp_path: Pa
     master, slave = pty.openpty()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LLAMA_STACK")}
     environment.update(NO_PROXY="127.0.0.1", LLAMA_STACK_BASE_URL=server.url,
-                       PYTHONPATH=str(ROOT))
+                       LLAMA_STACK_SERVER_LINE="0.7", PYTHONPATH=str(ROOT))
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "llamastack", "files", "upload", str(path), "--purpose",

@@ -1,0 +1,134 @@
+"""Server lines: one client for Llama Stack 0.2 through 0.7.
+
+A spec declares its route on the newest line that serves it, the routes of the lines that serve
+it elsewhere (``routes``), the lines that serve it (``server_lines``) and, per field, the lines
+that carry it (all generated from the pinned documents of every line: ``specs/README.md``).
+For one call this package decides what those declarations mean on the client's line:
+
+- ``discovery``: which line the server runs, asked once (``GET /v1/version``) or pinned;
+- ``adapters``: where a line reads or answers another shape with the same meaning;
+- ``ServerLines.route``: the per-line request plan and adapter of a spec, or ``NotServedError``
+  before anything is sent when the line does not serve it or cannot carry a value it sets.
+
+A spec served the same way on every line (or one whose lines are not declared, as a user's own)
+needs no line: calling it never triggers discovery.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from llamastack.errors import NotServedError
+from llamastack.lines.adapters import Adapter, RequestParts, adapter_for
+from llamastack.lines.discovery import OLDEST_VERSION, LineDiscovery, VersionAnswer, check_line, line_of
+from llamastack.spec import NEWEST_LINE, SERVER_LINES, RequestPlan, plan_for, serves
+
+__all__ = [
+    "NEWEST_LINE",
+    "OLDEST_VERSION",
+    "SERVER_LINES",
+    "Adapter",
+    "LineDiscovery",
+    "LineRoute",
+    "RequestParts",
+    "ServerLines",
+    "VersionAnswer",
+    "check_line",
+    "line_of",
+]
+
+
+@dataclass(frozen=True)
+class LineRoute:
+    """How one spec class is sent on one line: its request plan there and the adapter of its
+    shapes (None where they are the declared ones)."""
+
+    plan: RequestPlan
+    adapter: Adapter | None = None
+    # The fields this line cannot carry that the adapter does not carry either.
+    refused: tuple[str, ...] = ()
+
+    def check(self, spec: object) -> None:
+        """Refuse, before sending, a spec that sets a value the line cannot carry."""
+        for name in self.refused:
+            if getattr(spec, name) is not None:
+                line = self.plan.server_line or NEWEST_LINE
+                carried_by = next(
+                    (fp.server_lines for fp in self.plan.fields_not_carried if fp.attr == name), ())
+                raise NotServedError(
+                    f"{name} cannot be carried by Llama Stack {line} (it is by "
+                    f"{', '.join(carried_by or ())}): that line would reject it or drop it "
+                    "silently; leave it unset there", spec=spec, server_line=line,
+                    served_by=tuple(getattr(spec, "server_lines", None) or ()), field=name)
+
+
+class ServerLines:
+    """The line of one client's server, and the routes of specs on it (thread-safe)."""
+
+    def __init__(self, pinned: str | None, fetch: Callable[[], VersionAnswer]) -> None:
+        self._discovery = LineDiscovery(pinned)
+        self._fetch = fetch
+        self._routes: dict[tuple[type, str | None], LineRoute] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def line(self) -> str:
+        """The server's line, discovered on first use."""
+        return self._discovery.line(self._fetch)
+
+    @property
+    def known(self) -> str | None:
+        return self._discovery.known
+
+    def route(self, spec: object, plan: RequestPlan) -> LineRoute:
+        """The route of ``spec`` (whose declared plan is ``plan``) on the server's line, checked:
+        raises NotServedError when the line does not serve it or cannot carry a value it sets."""
+        spec_class = type(spec)
+        route = self._routes.get((spec_class, None)) or self._routes.get(
+            (spec_class, self._discovery.known))
+        if route is None:
+            if not varies_by_line(spec_class):
+                route = self._remember(spec_class, None, LineRoute(plan))
+            else:
+                line = self.line
+                route = self._routes.get((spec_class, line)) or self._remember(
+                    spec_class, line, _line_route(spec, line))
+        if route.refused:
+            route.check(spec)
+        return route
+
+    def _remember(self, spec_class: type, line: str | None, route: LineRoute) -> LineRoute:
+        with self._lock:
+            return self._routes.setdefault((spec_class, line), route)
+
+
+def varies_by_line(spec_class: type) -> bool:
+    """Whether sending ``spec_class`` depends on the server's line: it declares its lines and
+    is not served at the same route and in the same shapes by every line."""
+    lines = getattr(spec_class, "server_lines", None)
+    if lines is None:
+        return False
+    if tuple(lines) != SERVER_LINES or getattr(spec_class, "routes", None):
+        return True
+    if any(adapter_for(spec_class, line) for line in SERVER_LINES):
+        return True
+    return any(field.metadata.get("llamastack", {}).get("server_lines") is not None
+               for field in dataclasses.fields(spec_class))
+
+
+def _line_route(spec: object, line: str) -> LineRoute:
+    spec_class = type(spec)
+    if not serves(spec_class, line):
+        served_by = tuple(getattr(spec_class, "server_lines", None) or ())
+        raise NotServedError(
+            f"not served by Llama Stack {line}, the server's line (it is by "
+            f"{', '.join(served_by)}); nothing was sent", spec=spec, server_line=line,
+            served_by=served_by)
+    plan = plan_for(spec_class, line)
+    adapter = adapter_for(spec_class, line)
+    carries = adapter.carries if adapter is not None else ()
+    refused = tuple(fp.attr for fp in plan.fields_not_carried if fp.attr not in carries)
+    return LineRoute(plan, adapter, refused)
