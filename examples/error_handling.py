@@ -40,11 +40,13 @@ def main() -> None:
         except llamastack.BadRequestError as err:
             print(f"BadRequestError {err.status}: {err.message}")
 
-        # A spec the server does not serve at all: the error says which server lines do.
+        # A spec the server's line does not serve: refused before sending, naming the lines
+        # that do (the Agents API is 0.2/0.3 only; the client asked the server its line).
         try:
             client.call(AgentRetrieve(agent_id="a1"))
-        except llamastack.NotFoundError as err:
-            print(f"wrong server line: {err.message}")
+        except llamastack.NotServedError as err:
+            print(f"wrong server line: {err.message} (this server: {err.server_line}, "
+                  f"served by: {', '.join(err.served_by)})")
 
         # Validation errors (422 or 400, depending on the server) are APIStatusErrors too.
         try:

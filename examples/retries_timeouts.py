@@ -25,11 +25,17 @@ class Flaky(BaseHTTPRequestHandler):
     attempts = 0
 
     def do_GET(self) -> None:
+        if self.path == "/v1/version":  # the client asks once which line it talks to
+            self._send(200, json.dumps({"version": "0.7.3"}).encode(), {})
+            return
         Flaky.attempts += 1
         if Flaky.attempts <= 2:
             body, status, extra = b'{"error": {"message": "busy, try again"}}', 503, {"Retry-After": "0"}
         else:
             body, status, extra = json.dumps({"data": []}).encode(), 200, {}
+        self._send(status, body, extra)
+
+    def _send(self, status: int, body: bytes, extra: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", **extra}.items():
             self.send_header(name, value)

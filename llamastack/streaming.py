@@ -141,7 +141,8 @@ def stream_error(payload: Any, context: Mapping[str, Any]) -> APIStatusError:
     message = error_message_from_body(error)
     status: int | None = None
     if isinstance(error, dict):
-        code = error.get("code", error.get("status"))
+        # 0.6+ say "code": "500", 0.5 "status_code": 500 (captured/README.md, "Errors").
+        code = error.get("code", error.get("status", error.get("status_code")))
         if isinstance(code, int) or (isinstance(code, str) and code.isdigit()):
             status = int(code)
         if error.get("code") and not status:

@@ -9,8 +9,9 @@ Discovery runs at most once per client, at the first call that needs the line, u
 eight threads making their first call together cause one request. Only a server's real answer
 is final. An answer that is not a version (a proxy's or a test mock's 404, a body that is not
 JSON, a 401 from a 0.2 server with auth) means "assume the newest line": logged once, kept.
-A request that got no answer at all (refused, timed out) decides nothing: that call assumes the
-newest line and the next call asks again.
+A request that got no real answer (refused, timed out, a 5xx, 408 or 429) decides nothing: that
+call assumes the newest line and the next call asks again. Discovery is one request without
+retries, outside the retries of the call that needed it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ __all__ = ["OLDEST_VERSION", "LineDiscovery", "VersionAnswer", "check_line", "li
 # 0.2 releases before 0.2.23 lack operations the 0.2 declarations use (eval and benchmarks moved
 # to /v1alpha in 0.2.23; prompts, moderations, vector stores arrived during 0.2.x: §9).
 OLDEST_VERSION = (0, 2, 23)
+
+# Answers that say "not now" rather than "no version here".
+_TRANSIENT = frozenset({408, 429})
 
 _VERSION = re.compile(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -100,17 +104,24 @@ class LineDiscovery:
             try:
                 answer = fetch()
             except APIConnectionError as exc:
-                if not self._warned_unreachable:
-                    self._warned_unreachable = True
-                    logger.warning("could not ask the server for its version (%s); assuming "
-                                   "Llama Stack %s for this call", exc, NEWEST_LINE)
-                return NEWEST_LINE
+                return self._for_this_call(str(exc))
+            if answer.status in _TRANSIENT or answer.status >= 500:
+                return self._for_this_call(f"HTTP {answer.status}")
             try:
                 self._line = self._decide(answer)
             except UnsupportedServerError as exc:
                 self._failure = exc
                 raise
             return self._line
+
+    def _for_this_call(self, why: str) -> str:
+        # No real answer (refused, timed out, a 503 while the server starts): nothing is
+        # decided, the next call asks again; the call at hand assumes the newest line.
+        if not self._warned_unreachable:
+            self._warned_unreachable = True
+            logger.warning("could not ask the server for its version (%s); assuming Llama Stack "
+                           "%s until it answers", why, NEWEST_LINE)
+        return NEWEST_LINE
 
     @staticmethod
     def _decide(answer: VersionAnswer) -> str:

@@ -191,9 +191,9 @@ def test_errors_and_exit_statuses(server_07: str) -> None:
     assert "Model 'no-such-model' not found" in missing.err and missing.out == ""
     bad_id = run(server_07, "files", "retrieve", "--file-id", "not-a-file")
     assert bad_id.code == cli.EXIT_CLIENT_ERROR and "-> 400" in bad_id.err
-    wrong_line = run(server_07, "agents", "list")
-    assert wrong_line.code == cli.EXIT_CLIENT_ERROR
-    assert "served by Llama Stack 0.2" in wrong_line.err
+    wrong_line = run(server_07, "agents", "list")  # the Agents API is 0.2 and 0.3 only
+    assert wrong_line.code == cli.EXIT_USAGE
+    assert "not served by Llama Stack 0.7, the server's line (it is by 0.2, 0.3)" in wrong_line.err
     backend = run(server_07, "chat-completions", "create", "--model", MODEL_07, "--message",
                   "error-trigger", "--max-retries", "0")
     assert backend.code == cli.EXIT_SERVER_ERROR and "fake backend error" in backend.err

@@ -99,6 +99,7 @@ def test_paginate_walks_every_row_by_index(server_07: str, rows_dataset: Dataset
     with LlamaStackClient(base_url=server_07, middleware=[record], timeout=30.0) as client:
         rows = list(client.paginate(DatasetRowList(dataset_id=rows_dataset.identifier, limit=2)))
     assert rows == ROWS
+    starts = [url for url in starts if "/iterrows/" in url]  # (the client also asks the version)
     assert [url.rsplit("?", 1)[1] for url in starts] == [
         "limit=2", "start_index=2&limit=2", "start_index=4&limit=2"]
 

@@ -20,14 +20,15 @@ from llamastack import (
     InternalServerError,
     LlamaStackClient,
     NotFoundError,
+    NotServedError,
     Spec,
 )
 from llamastack.endpoints import (
     AgentCreate,
     ChatCompletionCreate,
+    ConversationCreate,
     ConversationRetrieve,
     DatasetRetrieve,
-    ModerationCreate,
     ResponseRetrieve,
     SessionCreate,
     ShieldList,
@@ -183,16 +184,26 @@ def test_02_mid_turn_error_raises_after_the_text_so_far(client_02: LlamaStackCli
 # --- a spec on a server line that lacks it -----------------------------------------------------
 
 
-def test_an_agents_spec_on_0_7_names_the_0_2_line(client: LlamaStackClient) -> None:
-    with pytest.raises(NotFoundError) as info:
+def test_an_agents_spec_on_0_7_names_the_lines_that_serve_it(client: LlamaStackClient) -> None:
+    with pytest.raises(NotServedError) as info:
         client.call(SessionCreate(agent_id="a1", session_name="triage"))
+    assert (info.value.server_line, info.value.served_by) == ("0.7", ("0.2", "0.3"))
+    assert info.value.message == ("not served by Llama Stack 0.7, the server's line (it is by "
+                                  "0.2, 0.3); nothing was sent")
+
+
+def test_a_spec_new_after_0_2_on_0_2_names_the_lines_that_serve_it(client_02: LlamaStackClient) -> None:
+    with pytest.raises(NotServedError) as info:
+        client_02.call(ConversationCreate())
+    assert (info.value.server_line, info.value.served_by) == ("0.2", ("0.3", "0.4", "0.5", "0.6", "0.7"))
+
+
+def test_a_route_the_server_lacks_after_all_still_names_the_lines(server_02: str) -> None:
+    # Pinned to the wrong line on purpose: the route of 0.7 is missing on the 0.2 server; the
+    # router's 404 is the safety net that says so.
+    with LlamaStackClient(base_url=server_02, server_line="0.7", timeout=30.0) as wrong, \
+            pytest.raises(NotFoundError) as info:
+        wrong.call(ConversationCreate())
     assert info.value.body == {"detail": "Not Found"}
-    assert info.value.message == ("Not Found: this server has no route /v1/agents/{agent_id}/session; "
-                                  "SessionCreate is served by Llama Stack 0.2")
-
-
-def test_a_0_7_only_spec_on_0_2_names_the_0_7_line(client_02: LlamaStackClient) -> None:
-    with pytest.raises(NotFoundError) as info:
-        client_02.call(ModerationCreate(input="hello"))
-    assert info.value.message == ("Not Found: this server has no route /v1/moderations; "
-                                  "ModerationCreate is served by Llama Stack 0.7")
+    assert "ConversationCreate is served by Llama Stack 0.3, 0.4, 0.5, 0.6, 0.7" in info.value.message
+    assert "takes this server for 0.7; if that is wrong, pass server_line=" in info.value.message

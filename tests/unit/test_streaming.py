@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -404,3 +406,19 @@ def test_extra_headers_may_override_the_stream_accept_header(mock: responses.Req
     add_stream(mock, sse('{"id": "1", "delta": "a"}'))
     list(client.stream(SPEC, extra_headers={"accept": "text/event-stream; q=1, */*"}))
     assert mock.calls[0].request.headers["Accept"] == "text/event-stream; q=1, */*"
+
+
+CAPTURED = Path(__file__).resolve().parents[1] / "integration" / "servers" / "captured"
+
+
+@pytest.mark.parametrize("line", ["0.2", "0.3", "0.4", "0.5", "0.6", "0.7"])
+def test_a_backend_failure_inside_a_chat_stream_is_a_500_on_every_line(
+        mock: responses.RequestsMock, client: LlamaStackClient, line: str) -> None:
+    # Each line words it its own way: "500: ..." (0.2-0.4), status_code (0.5), code (0.6+).
+    events = json.loads((CAPTURED / line / "POST_v1_chat_completions_stream_error.json").read_text())
+    body = f"data: {json.dumps(events[-1])}\n\n"  # the last event is the error
+    mock.post(BASE + "/v1/chat/completions", body=body, content_type="text/event-stream")
+    with pytest.raises(InternalServerError) as raised:
+        list(client.stream(ChatCreate(model="m", prompt="hi")))
+    assert raised.value.status == 500
+    assert "Internal server error" in str(raised.value)
