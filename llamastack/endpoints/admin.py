@@ -24,7 +24,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class AdminProviderList(Spec[ListProvidersResponse]):
-    """List all available providers."""
+    """List all available providers.
+
+    List all available providers with their configuration and health status.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/providers"
@@ -33,29 +36,43 @@ class AdminProviderList(Spec[ListProvidersResponse]):
 
 @dataclass(frozen=True, kw_only=True)
 class AdminProviderRetrieve(Spec[ProviderInfo]):
-    """Get provider details."""
+    """Get provider details.
+
+    Get detailed information about a specific provider.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/providers/{provider_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
 
     provider_id: str
+    """The ID of the provider to inspect."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class AdminRouteList(Spec[ListRoutesResponse]):
-    """List all available API routes."""
+    """List all available API routes.
+
+    List all available API routes with their methods and implementing providers.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/inspect/routes"
     server_lines: ClassVar[tuple[str, ...]] = ("0.4", "0.5", "0.6", "0.7")
 
     api_filter: Optional[Literal["v1", "v1alpha", "v1beta", "deprecated"]] = None
+    """Filter to control which routes are returned. Can be an API level ('v1', 'v1alpha', 'v1beta') to show
+    non-deprecated routes at that level, or 'deprecated' to show deprecated routes across all levels. If
+    not specified, returns all non-deprecated routes.
+    """
 
 
 @dataclass(frozen=True, kw_only=True)
 class AdminHealthRetrieve(Spec[HealthInfo]):
-    """Get service health status."""
+    """Get service health status.
+
+    Get the current health status of the service.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/health"
@@ -64,7 +81,10 @@ class AdminHealthRetrieve(Spec[HealthInfo]):
 
 @dataclass(frozen=True, kw_only=True)
 class AdminVersionRetrieve(Spec[VersionInfo]):
-    """Get service version."""
+    """Get service version.
+
+    Get the version of the service.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/admin/version"

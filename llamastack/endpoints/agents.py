@@ -55,7 +55,10 @@ class AgentList(Spec[PaginatedResponse]):
     paging: ClassVar[Paging | None] = IndexPaging()
 
     start_index: Optional[int] = None
+    """The index to start the pagination from."""
+
     limit: Optional[int] = None
+    """The number of agents to return."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +71,7 @@ class AgentCreate(Spec[AgentCreateResponse]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/agents")}
 
     agent_config: Union[AgentConfig, dict[str, Any]]
+    """The configuration for the agent."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +84,7 @@ class AgentRetrieve(Spec[Agent]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("GET", "/v1/agents/{agent_id}")}
 
     agent_id: str
+    """ID of the agent."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +97,7 @@ class AgentDelete(Spec[None]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("DELETE", "/v1/agents/{agent_id}")}
 
     agent_id: str
+    """The ID of the agent to delete."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +110,10 @@ class SessionCreate(Spec[AgentSessionCreateResponse]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/agents/{agent_id}/session")}
 
     agent_id: str
+    """The ID of the agent to create the session for."""
+
     session_name: str
+    """The name of the session to create."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,8 +127,13 @@ class SessionList(Spec[PaginatedResponse]):
     paging: ClassVar[Paging | None] = IndexPaging()
 
     agent_id: str
+    """The ID of the agent to list sessions for."""
+
     start_index: Optional[int] = None
+    """The index to start the pagination from."""
+
     limit: Optional[int] = None
+    """The number of sessions to return."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,8 +148,13 @@ class SessionRetrieve(Spec[Session]):
     }
 
     agent_id: str
+    """The ID of the agent to get the session for."""
+
     session_id: str
+    """The ID of the session to get."""
+
     turn_ids: Optional[list[str]] = json_body_field()
+    """(Optional) List of turn IDs to filter the session by."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,7 +169,10 @@ class SessionDelete(Spec[None]):
     }
 
     agent_id: str
+    """The ID of the agent to delete the session for."""
+
     session_id: str
+    """The ID of the session to delete."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,11 +188,26 @@ class TurnCreate(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
     stream_only: ClassVar[bool] = True
 
     agent_id: str
+    """The ID of the agent to create the turn for."""
+
     session_id: str
+    """The ID of the session to create the turn for."""
+
     messages: Sequence[Union[TurnMessage, dict[str, Any]]]
+    """List of messages to start the turn with."""
+
     documents: Optional[Sequence[Union[Document, dict[str, Any]]]] = None
+    """(Optional) List of documents to create the turn with."""
+
     toolgroups: Optional[Sequence[Union[str, AgentToolGroupWithArgs, dict[str, Any]]]] = None
+    """(Optional) List of toolgroups to create the turn with, will be used in addition to the agent's
+    config toolgroups for the request.
+    """
+
     tool_config: Optional[Union[ToolConfig, dict[str, Any]]] = None
+    """(Optional) The tool configuration to create the turn with, will be used to override the agent's
+    tool_config.
+    """
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,13 +222,22 @@ class TurnRetrieve(Spec[Optional[Turn]]):
     }
 
     agent_id: str
+    """The ID of the agent to get the turn for."""
+
     session_id: str
+    """The ID of the session to get the turn for."""
+
     turn_id: str
+    """The ID of the turn to get."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class TurnResume(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
-    """Resume an agent turn with executed tool call responses."""
+    """Resume an agent turn with executed tool call responses.
+
+    When a Turn has the status `awaiting_input` due to pending input from client side tool calls, this
+    endpoint can be used to submit the outputs from the tool calls once they are ready.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/agents/{agent_id}/session/{session_id}/turn/{turn_id}/resume"
@@ -202,9 +248,16 @@ class TurnResume(StreamingSpec[Turn, AgentTurnResponseStreamChunk]):
     stream_only: ClassVar[bool] = True
 
     agent_id: str
+    """The ID of the agent to resume."""
+
     session_id: str
+    """The ID of the session to resume."""
+
     turn_id: str
+    """The ID of the turn to resume."""
+
     tool_responses: Sequence[Union[ToolResponse, dict[str, Any]]]
+    """The tool call responses to resume the turn with."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,6 +272,13 @@ class StepRetrieve(Spec[AgentStepResponse]):
     }
 
     agent_id: str
+    """The ID of the agent to get the step for."""
+
     session_id: str
+    """The ID of the session to get the step for."""
+
     turn_id: str
+    """The ID of the turn to get the step for."""
+
     step_id: str
+    """The ID of the step to get."""

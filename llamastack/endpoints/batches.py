@@ -32,7 +32,10 @@ class BatchList(Spec[ListBatchesResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     after: Optional[str] = None
+    """Optional cursor for pagination. Returns batches after this ID."""
+
     limit: Optional[int] = None
+    """Maximum number of batches to return. Defaults to 20."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,10 +48,19 @@ class BatchCreate(Spec[Batch]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/batches")}
 
     input_file_id: str
+    """The ID of an uploaded file containing requests for the batch."""
+
     endpoint: str
+    """The endpoint to be used for all requests in the batch."""
+
     completion_window: Literal["24h"]
+    """The time window within which the batch should be processed."""
+
     metadata: Optional[dict[str, str]] = None
+    """Optional metadata for the batch."""
+
     idempotency_key: Optional[str] = None
+    """Optional idempotency key. When provided, enables idempotent behavior."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +73,7 @@ class BatchRetrieve(Spec[Batch]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("GET", "/v1/openai/v1/batches/{batch_id}")}
 
     batch_id: str
+    """The ID of the batch to retrieve."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,3 +86,4 @@ class BatchCancel(Spec[Batch]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/batches/{batch_id}/cancel")}
 
     batch_id: str
+    """The ID of the batch to cancel."""

@@ -38,11 +38,22 @@ class BenchmarkRegister(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """The ID of the benchmark to register."""
+
     dataset_id: str
+    """The ID of the dataset to use for the benchmark."""
+
     scoring_functions: list[str]
+    """The scoring functions to use for the benchmark."""
+
     provider_benchmark_id: Optional[str] = None
+    """The ID of the provider benchmark to use for the benchmark."""
+
     provider_id: Optional[str] = None
+    """The ID of the provider to use for the benchmark."""
+
     metadata: Optional[dict[str, Any]] = None
+    """The metadata to use for the benchmark."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +65,7 @@ class BenchmarkRetrieve(Spec[Benchmark]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """The ID of the benchmark to get."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,3 +77,4 @@ class BenchmarkUnregister(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """The ID of the benchmark to unregister."""

@@ -40,14 +40,24 @@ class ChatCompletionList(Spec[ListOpenAIChatCompletionResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     after: Optional[str] = None
+    """The ID of the last chat completion to return."""
+
     limit: Optional[int] = None
+    """The maximum number of chat completions to return."""
+
     model: Optional[str] = None
+    """The model to filter by."""
+
     order: Optional[Order] = None
+    """The order to sort the chat completions by: "asc" or "desc". Defaults to "desc"."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChatCompletionCreate(StreamingSpec[OpenAIChatCompletion, OpenAIChatCompletionChunk]):
-    """Create chat completions."""
+    """Create chat completions.
+
+    Generate an OpenAI-compatible chat completion for the given messages using the specified model.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/chat/completions"
@@ -55,38 +65,92 @@ class ChatCompletionCreate(StreamingSpec[OpenAIChatCompletion, OpenAIChatComplet
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/chat/completions")}
 
     model: str
+    """The identifier of the model to use."""
+
     messages: Sequence[Union[OpenAIMessageParam, dict[str, Any]]]
+    """List of messages in the conversation."""
+
     frequency_penalty: Optional[float] = None
+    """The penalty for repeated tokens."""
+
     function_call: Optional[Union[str, dict[str, Any]]] = None
+    """The function call to use."""
+
     functions: Optional[list[dict[str, Any]]] = None
+    """List of functions to use."""
+
     logit_bias: Optional[dict[str, float]] = None
+    """The logit bias to use."""
+
     logprobs: Optional[bool] = None
+    """The log probabilities to use."""
+
     max_completion_tokens: Optional[int] = None
+    """The maximum number of tokens to generate."""
+
     max_tokens: Optional[int] = None
+    """The maximum number of tokens to generate."""
+
     n: Optional[int] = None
+    """The number of completions to generate."""
+
     parallel_tool_calls: Optional[bool] = None
+    """Whether to parallelize tool calls."""
+
     presence_penalty: Optional[float] = None
+    """The penalty for repeated tokens."""
+
     response_format: Optional[Union[OpenAIResponseFormatParam, dict[str, Any]]] = None
+    """The response format to use."""
+
     seed: Optional[int] = None
+    """The seed to use."""
+
     stop: Optional[Union[str, list[str]]] = None
+    """The stop tokens to use."""
+
     stream_options: Optional[dict[str, Any]] = None
+    """The stream options to use."""
+
     temperature: Optional[float] = None
+    """The temperature to use."""
+
     tool_choice: Optional[Union[str, dict[str, Any]]] = None
+    """The tool choice to use."""
+
     tools: Optional[list[dict[str, Any]]] = None
+    """The tools to use."""
+
     top_logprobs: Optional[int] = None
+    """The number of most likely tokens to return at each position."""
+
     top_p: Optional[float] = None
+    """The top p to use."""
+
     user: Optional[str] = None
+    """The user to use."""
+
     safety_identifier: Optional[str] = body_field(server_lines=("0.3", "0.4", "0.5", "0.6", "0.7"))
+    """A stable identifier used for safety monitoring and abuse detection."""
+
     service_tier: Optional[ServiceTier] = body_field(server_lines=("0.3", "0.4", "0.5", "0.6", "0.7"))
+    """The service tier to use for this request."""
+
     reasoning_effort: Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh"]] = body_field(
         server_lines=("0.3", "0.4", "0.5", "0.6", "0.7")
     )
+    """The effort level for reasoning models."""
+
     prompt_cache_key: Optional[str] = body_field(server_lines=("0.3", "0.4", "0.5", "0.6", "0.7"))
+    """A key to use when reading from or writing to the prompt cache."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChatCompletionRetrieve(Spec[OpenAICompletionWithInputMessages]):
-    """Get chat completion."""
+    """Get chat completion.
+
+    Describe a chat completion by its ID.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/chat/completions/{completion_id}"
@@ -96,3 +160,4 @@ class ChatCompletionRetrieve(Spec[OpenAICompletionWithInputMessages]):
     }
 
     completion_id: str
+    """ID of the chat completion."""

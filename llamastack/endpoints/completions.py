@@ -20,7 +20,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class CompletionCreate(StreamingSpec[OpenAICompletion, OpenAICompletion]):
-    """Create completion."""
+    """Create completion.
+
+    Generate an OpenAI-compatible completion for the given prompt using the specified model.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/completions"
@@ -28,19 +31,52 @@ class CompletionCreate(StreamingSpec[OpenAICompletion, OpenAICompletion]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/completions")}
 
     model: str
+    """The identifier of the model to use."""
+
     prompt: Union[str, Sequence[Union[str, int, list[int]]]]
+    """The prompt to generate a completion for."""
+
     best_of: Optional[int] = None
+    """The number of completions to generate."""
+
     echo: Optional[bool] = None
+    """Whether to echo the prompt."""
+
     frequency_penalty: Optional[float] = None
+    """The penalty for repeated tokens."""
+
     logit_bias: Optional[dict[str, float]] = None
+    """The logit bias to use."""
+
     logprobs: Optional[bool] = None
+    """The log probabilities to use."""
+
     max_tokens: Optional[int] = None
+    """The maximum number of tokens to generate."""
+
     n: Optional[int] = None
+    """The number of completions to generate."""
+
     presence_penalty: Optional[float] = None
+    """The penalty for repeated tokens."""
+
     seed: Optional[int] = None
+    """The seed to use."""
+
     stop: Optional[Union[str, list[str]]] = None
+    """The stop tokens to use."""
+
     stream_options: Optional[dict[str, Any]] = None
+    """The stream options to use."""
+
     temperature: Optional[float] = None
+    """The temperature to use."""
+
     top_p: Optional[float] = None
+    """The top p to use."""
+
     user: Optional[str] = None
+    """The user to use."""
+
     suffix: Optional[str] = None
+    """The suffix that should be appended to the completion."""

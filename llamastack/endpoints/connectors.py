@@ -24,7 +24,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorList(Spec[ListConnectorsResponse]):
-    """List all connectors."""
+    """List all connectors.
+
+    List all configured connectors.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors"
@@ -48,12 +51,18 @@ class ConnectorRetrieve(Spec[Connector]):
     }
 
     connector_id: str
+    """Identifier for the connector"""
+
     authorization: Optional[str] = None
+    """Authorization token"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorToolList(Spec[ListToolsResponse]):
-    """List tools from a connector."""
+    """List tools from a connector.
+
+    List all tools available from a connector.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors/{connector_id}/tools"
@@ -64,12 +73,18 @@ class ConnectorToolList(Spec[ListToolsResponse]):
     }
 
     connector_id: str
+    """Identifier for the connector"""
+
     authorization: Optional[str] = None
+    """Authorization token"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorToolRetrieve(Spec[ToolDef]):
-    """Get a tool by name from a connector."""
+    """Get a tool by name from a connector.
+
+    Get a tool definition by its name from a connector.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/connectors/{connector_id}/tools/{tool_name}"
@@ -80,5 +95,10 @@ class ConnectorToolRetrieve(Spec[ToolDef]):
     }
 
     connector_id: str
+    """Identifier for the connector"""
+
     tool_name: str
+    """Name of the tool"""
+
     authorization: Optional[str] = None
+    """Authorization token"""

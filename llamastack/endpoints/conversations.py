@@ -41,46 +41,66 @@ class ConversationCreate(Spec[Conversation]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     items: Optional[Sequence[Union[ConversationItem, dict[str, Any]]]] = None
+    """Initial items to include in the conversation context."""
+
     metadata: Optional[dict[str, str]] = None
+    """Set of key-value pairs that can be attached to an object."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationRetrieve(Spec[Conversation]):
-    """Retrieve a conversation."""
+    """Retrieve a conversation.
+
+    Get a conversation with the given ID.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
+    """The conversation identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationUpdate(Spec[Conversation]):
-    """Update a conversation."""
+    """Update a conversation.
+
+    Update a conversation's metadata with the given ID.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
+    """The conversation identifier."""
+
     metadata: dict[str, str]
+    """Set of key-value pairs that can be attached to an object."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationDelete(Spec[ConversationDeletedResource]):
-    """Delete a conversation."""
+    """Delete a conversation.
+
+    Delete a conversation with the given ID.
+    """
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
+    """The conversation identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationItemList(Spec[ConversationItemListResponse]):
-    """List items."""
+    """List items.
+
+    List items in the conversation.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items"
@@ -88,43 +108,70 @@ class ConversationItemList(Spec[ConversationItemListResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     conversation_id: str
+    """The conversation identifier."""
+
     after: Optional[str] = None
+    """An item ID to list items after, used in pagination."""
+
     include: Optional[Sequence[ConversationItemInclude]] = None
+    """Specify additional output data to include in the response."""
+
     limit: Optional[int] = None
+    """A limit on the number of objects to be returned (1-100, default 20)."""
+
     order: Optional[Literal["asc", "desc"]] = None
+    """The order to return items in (asc or desc, default desc)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationItemCreate(Spec[ConversationItemListResponse]):
-    """Create items."""
+    """Create items.
+
+    Create items in the conversation.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items"
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
+    """The conversation identifier."""
+
     items: Sequence[Union[ConversationItem, dict[str, Any]]]
+    """Items to include in the conversation context. You may add up to 20 items at a time."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationItemRetrieve(Spec[ConversationItem]):
-    """Retrieve an item."""
+    """Retrieve an item.
+
+    Retrieve a conversation item.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items/{item_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
+    """The conversation identifier."""
+
     item_id: str
+    """The item identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConversationItemDelete(Spec[ConversationItemDeletedResource]):
-    """Delete an item."""
+    """Delete an item.
+
+    Delete a conversation item.
+    """
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1/conversations/{conversation_id}/items/{item_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     conversation_id: str
+    """The conversation identifier."""
+
     item_id: str
+    """The item identifier."""

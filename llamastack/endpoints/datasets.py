@@ -49,9 +49,16 @@ class DatasetRegister(Spec[Dataset]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/datasets")}
 
     purpose: DatasetPurpose
+    """The purpose of the dataset."""
+
     source: Union[DataSource, dict[str, Any]]
+    """The data source of the dataset."""
+
     metadata: Optional[dict[str, Any]] = None
+    """The metadata for the dataset."""
+
     dataset_id: Optional[str] = None
+    """The ID of the dataset. If not provided, an ID will be generated."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +71,7 @@ class DatasetRetrieve(Spec[Dataset]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("GET", "/v1/datasets/{dataset_id}")}
 
     dataset_id: str
+    """The ID of the dataset to get."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +84,7 @@ class DatasetUnregister(Spec[None]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("DELETE", "/v1/datasets/{dataset_id}")}
 
     dataset_id: str
+    """The ID of the dataset to unregister."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,12 +97,24 @@ class DatasetRowAppend(Spec[None]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/datasetio/append-rows/{dataset_id}")}
 
     dataset_id: str
+    """The ID of the dataset to append the rows to."""
+
     rows: list[dict[str, Any]]
+    """The rows to append to the dataset."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class DatasetRowList(Spec[PaginatedResponse]):
-    """Get a paginated list of rows from a dataset."""
+    """Get a paginated list of rows from a dataset.
+
+    Uses offset-based pagination where:
+    - start_index: The starting index (0-based). If None, starts from beginning.
+    - limit: Number of items to return. If None or -1, returns all items.
+
+    The response includes:
+    - data: List of items for the current page.
+    - has_more: Whether there are more items available after this set.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1beta/datasetio/iterrows/{dataset_id}"
@@ -102,5 +123,10 @@ class DatasetRowList(Spec[PaginatedResponse]):
     paging: ClassVar[Paging | None] = IndexPaging()
 
     dataset_id: str
+    """The ID of the dataset to get the rows from."""
+
     start_index: Optional[int] = None
+    """Index into dataset for the first row to get. Get all rows if None."""
+
     limit: Optional[int] = None
+    """The number of rows to get."""

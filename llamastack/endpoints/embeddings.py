@@ -20,7 +20,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class EmbeddingCreate(Spec[OpenAIEmbeddingsResponse]):
-    """Create embeddings."""
+    """Create embeddings.
+
+    Generate OpenAI-compatible embeddings for the given input using the specified model.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/embeddings"
@@ -28,7 +31,16 @@ class EmbeddingCreate(Spec[OpenAIEmbeddingsResponse]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/embeddings")}
 
     model: str
+    """The identifier of the model to use."""
+
     input: Union[str, Sequence[Union[str, int, list[int]]]]
+    """Input text to embed, encoded as a string or array of tokens."""
+
     encoding_format: Optional[Literal["float", "base64"]] = None
+    """The format to return the embeddings in."""
+
     dimensions: Optional[int] = None
+    """The number of dimensions for output embeddings."""
+
     user: Optional[str] = None
+    """A unique identifier representing your end-user."""

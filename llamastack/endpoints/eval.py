@@ -23,61 +23,95 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class EvalRowsEvaluate(Spec[EvaluateResponse]):
-    """Evaluate Rows."""
+    """Evaluate Rows.
+
+    Evaluate a list of rows on a benchmark.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/evaluations"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """The ID of the benchmark"""
+
     input_rows: list[dict[str, Any]]
+    """The rows to evaluate"""
+
     scoring_functions: list[str]
+    """The scoring functions to use for the evaluation"""
+
     benchmark_config: Union[BenchmarkConfig, dict[str, Any]]
+    """The configuration for the benchmark"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class EvalJobRun(Spec[Job]):
-    """Run Eval."""
+    """Run Eval.
+
+    Run an evaluation on a benchmark.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """The ID of the benchmark"""
+
     benchmark_config: Union[BenchmarkConfig, dict[str, Any]]
+    """The configuration for the benchmark"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class EvalJobRetrieve(Spec[Job]):
-    """Job Status."""
+    """Job Status.
+
+    Get the status of a job.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """Path parameter: benchmark_id"""
+
     job_id: str
+    """Path parameter: job_id"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class EvalJobCancel(Spec[None]):
-    """Job Cancel."""
+    """Job Cancel.
+
+    Cancel a job.
+    """
 
     method: ClassVar[str] = "DELETE"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """Path parameter: benchmark_id"""
+
     job_id: str
+    """Path parameter: job_id"""
 
 
 @dataclass(frozen=True, kw_only=True)
 class EvalJobResultRetrieve(Spec[EvaluateResponse]):
-    """Job Result."""
+    """Job Result.
+
+    Get the result of a job.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1alpha/eval/benchmarks/{benchmark_id}/jobs/{job_id}/result"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     benchmark_id: str
+    """Path parameter: benchmark_id"""
+
     job_id: str
+    """Path parameter: job_id"""

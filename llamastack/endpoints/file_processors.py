@@ -20,13 +20,24 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class FileProcess(Spec[ProcessFileResponse]):
-    """Process a file into chunks ready for vector database storage."""
+    """Process a file into chunks ready for vector database storage.
+
+    Supports direct upload via multipart form or processing files already uploaded to file storage via
+    file_id. Exactly one of file or file_id must be provided.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/file-processors/process"
     server_lines: ClassVar[tuple[str, ...]] = ("0.6", "0.7")
 
     file: Optional[FileInput] = file_field(required=False)
+    """The File object to be uploaded and processed. Mutually exclusive with file_id."""
+
     file_id: Optional[str] = None
+    """ID of file already uploaded to file storage. Mutually exclusive with file."""
+
     options: Optional[dict[str, Any]] = None
+    """Optional processing options. Provider-specific parameters (e.g., OCR settings, output format)."""
+
     chunking_strategy: Optional[str] = None
+    """Optional chunking strategy for splitting content into chunks. Must be valid JSON string."""

@@ -41,14 +41,24 @@ class FileList(Spec[ListOpenAIFileResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     after: Optional[str] = None
+    """A cursor for pagination. Returns files after this ID."""
+
     limit: Optional[int] = None
+    """Maximum number of files to return (1-10,000)."""
+
     order: Optional[Order] = None
+    """Sort order by created_at timestamp ('asc' or 'desc')."""
+
     purpose: Optional[OpenAIFilePurpose] = None
+    """Filter files by purpose."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class FileCreate(Spec[OpenAIFileObject]):
-    """Upload file."""
+    """Upload file.
+
+    Upload a file.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/files"
@@ -56,10 +66,15 @@ class FileCreate(Spec[OpenAIFileObject]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/files")}
 
     file: FileInput = file_field()
+    """The file to upload."""
+
     purpose: OpenAIFilePurpose
+    """The intended purpose of the uploaded file."""
+
     expires_after: Optional[Union[ExpiresAfter, dict[str, Any]]] = body_field(
         server_lines=("0.3", "0.4", "0.5", "0.6", "0.7")
     )
+    """Optional expiration settings."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +87,7 @@ class FileRetrieve(Spec[OpenAIFileObject]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("GET", "/v1/openai/v1/files/{file_id}")}
 
     file_id: str
+    """The ID of the file to retrieve."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +100,7 @@ class FileDelete(Spec[OpenAIFileDeleteResponse]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("DELETE", "/v1/openai/v1/files/{file_id}")}
 
     file_id: str
+    """The ID of the file to delete."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,3 +113,4 @@ class FileContentRetrieve(Spec[bytes]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("GET", "/v1/openai/v1/files/{file_id}/content")}
 
     file_id: str
+    """The ID of the file to retrieve content from."""

@@ -21,7 +21,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class HealthRetrieve(Spec[HealthInfo]):
-    """Get health status."""
+    """Get health status.
+
+    Get the current health status of the service.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/health"
@@ -30,7 +33,10 @@ class HealthRetrieve(Spec[HealthInfo]):
 
 @dataclass(frozen=True, kw_only=True)
 class RouteList(Spec[ListRoutesResponse]):
-    """List routes."""
+    """List routes.
+
+    List all available API routes with their methods and implementing providers.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/inspect/routes"
@@ -39,11 +45,18 @@ class RouteList(Spec[ListRoutesResponse]):
     api_filter: Optional[Literal["v1", "v1alpha", "v1beta", "deprecated"]] = query_field(
         server_lines=("0.4", "0.5", "0.6", "0.7")
     )
+    """Optional filter to control which routes are returned. Can be an API level ('v1', 'v1alpha',
+    'v1beta') to show non-deprecated routes at that level, or 'deprecated' to show deprecated routes across
+    all levels. If not specified, returns all non-deprecated routes.
+    """
 
 
 @dataclass(frozen=True, kw_only=True)
 class VersionRetrieve(Spec[VersionInfo]):
-    """Get version."""
+    """Get version.
+
+    Get the version of the service.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/version"

@@ -36,3 +36,4 @@ class ModelRetrieve(Spec[RegisteredModel]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     model_id: str
+    """The ID of the model to get."""

@@ -20,7 +20,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class ModerationCreate(Spec[ModerationObject]):
-    """Create Moderation."""
+    """Create Moderation.
+
+    Classifies if text inputs are potentially harmful. OpenAI-compatible endpoint.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/moderations"
@@ -28,4 +31,7 @@ class ModerationCreate(Spec[ModerationObject]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/moderations")}
 
     input: Union[str, list[str]]
+    """Input (or inputs) to classify. Can be a single string or an array of strings."""
+
     model: Optional[str] = None
+    """The content moderation model to use. If not specified, the default shield will be used."""

@@ -35,31 +35,46 @@ class PromptList(Spec[ListPromptsResponse]):
 
 @dataclass(frozen=True, kw_only=True)
 class PromptCreate(Spec[Prompt]):
-    """Create a prompt."""
+    """Create a prompt.
+
+    Create a new prompt.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/prompts"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     prompt: str
+    """The prompt text content with variable placeholders."""
+
     variables: Optional[list[str]] = None
+    """List of variable names that can be used in the prompt template."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class PromptRetrieve(Spec[Prompt]):
-    """Get a prompt."""
+    """Get a prompt.
+
+    Get a prompt by its identifier and optional version.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     prompt_id: str
+    """The identifier of the prompt to get."""
+
     version: Optional[int] = None
+    """The version of the prompt to get (defaults to latest)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class PromptUpdate(Spec[Prompt]):
-    """Update a prompt."""
+    """Update a prompt.
+
+    Update an existing prompt (increments version).
+    """
 
     method: ClassVar[str] = "PUT"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}"
@@ -71,10 +86,19 @@ class PromptUpdate(Spec[Prompt]):
     }
 
     prompt_id: str
+    """The identifier of the prompt to update."""
+
     prompt: str
+    """The updated prompt text content."""
+
     version: int
+    """The current version of the prompt being updated."""
+
     variables: Optional[list[str]] = None
+    """Updated list of variable names that can be used in the prompt template."""
+
     set_as_default: Optional[bool] = None
+    """Set the new version as the default (default=True)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,11 +110,15 @@ class PromptDelete(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     prompt_id: str
+    """The identifier of the prompt to delete."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class PromptSetDefaultVersion(Spec[Prompt]):
-    """Set prompt version."""
+    """Set prompt version.
+
+    Set which version of a prompt should be the default in get_prompt (latest).
+    """
 
     method: ClassVar[str] = "PUT"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}/set-default-version"
@@ -102,15 +130,22 @@ class PromptSetDefaultVersion(Spec[Prompt]):
     }
 
     prompt_id: str
+    """The identifier of the prompt."""
+
     version: int
+    """The version to set as default."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class PromptVersionList(Spec[ListPromptsResponse]):
-    """List prompt versions."""
+    """List prompt versions.
+
+    List all versions of a specific prompt.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/prompts/{prompt_id}/versions"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     prompt_id: str
+    """The identifier of the prompt to list versions for."""

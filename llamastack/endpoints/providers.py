@@ -20,7 +20,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class ProviderList(Spec[ListProvidersResponse]):
-    """List providers."""
+    """List providers.
+
+    List all available providers.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/providers"
@@ -29,10 +32,14 @@ class ProviderList(Spec[ListProvidersResponse]):
 
 @dataclass(frozen=True, kw_only=True)
 class ProviderRetrieve(Spec[ProviderInfo]):
-    """Get provider."""
+    """Get provider.
+
+    Get detailed information about a specific provider.
+    """
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/v1/providers/{provider_id}"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     provider_id: str
+    """The ID of the provider to inspect."""

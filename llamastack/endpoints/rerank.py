@@ -20,7 +20,10 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class RerankCreate(Spec[RerankResponse]):
-    """Rerank documents based on relevance to a query."""
+    """Rerank documents based on relevance to a query.
+
+    Rerank a list of documents based on their relevance to a query.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1alpha/inference/rerank"
@@ -28,6 +31,13 @@ class RerankCreate(Spec[RerankResponse]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/inference/rerank")}
 
     model: str
+    """The identifier of the reranking model to use."""
+
     query: Union[str, RerankQueryPart, dict[str, Any]]
+    """The search query to rank items against. Can be a string, text content part, or image content part."""
+
     items: Sequence[Union[str, RerankQueryPart, dict[str, Any]]]
+    """List of items to rerank. Each item can be a string, text content part, or image content part."""
+
     max_num_results: Optional[int] = None
+    """Maximum number of results to return. Default: returns all."""

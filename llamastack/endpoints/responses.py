@@ -53,9 +53,16 @@ class ResponseList(Spec[ListOpenAIResponseObject]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     after: Optional[str] = None
+    """The ID of the last response to return."""
+
     limit: Optional[int] = None
+    """The number of responses to return."""
+
     model: Optional[str] = None
+    """The model to filter responses by."""
+
     order: Optional[Order] = None
+    """The order to sort responses by when sorted by created_at ('asc' or 'desc')."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,42 +75,101 @@ class ResponseCreate(StreamingSpec[OpenAIResponseObject, OpenAIResponseObjectStr
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/responses")}
 
     input: Union[str, Sequence[Union[ConversationItem, dict[str, Any]]]]
+    """Input message(s) to create the response."""
+
     model: str
+    """The underlying LLM used for completions."""
+
     background: Optional[bool] = body_field(server_lines=("0.6", "0.7"))
+    """Whether to run the model response in the background. When true, returns immediately with status
+    'queued'.
+    """
+
     prompt: Optional[Union[OpenAIResponsePrompt, dict[str, Any]]] = body_field(
         server_lines=("0.4", "0.5", "0.6", "0.7")
     )
+    """Prompt object with ID, version, and variables."""
+
     instructions: Optional[str] = None
+    """Instructions to guide the model's behavior."""
+
     parallel_tool_calls: Optional[bool] = body_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """Whether to enable parallel tool calls."""
+
     previous_response_id: Optional[str] = None
+    """Optional ID of a previous response to continue from."""
+
     prompt_cache_key: Optional[str] = body_field(server_lines=("0.6", "0.7"))
+    """A key to use when reading from or writing to the prompt cache."""
+
     conversation: Optional[str] = body_field(server_lines=("0.3", "0.4", "0.5", "0.6", "0.7"))
+    """Optional ID of a conversation to add the response to."""
+
     store: Optional[bool] = None
+    """Whether to store the response in the database."""
+
     temperature: Optional[float] = None
+    """Sampling temperature."""
+
     top_p: Optional[float] = body_field(server_lines=("0.6", "0.7"))
+    """Nucleus sampling parameter that controls response diversity (lower values increase focus)."""
+
     frequency_penalty: Optional[float] = body_field(server_lines=("0.6", "0.7"))
+    """Penalizes new tokens based on their frequency in the text so far."""
+
     text: Optional[Union[OpenAIResponseText, dict[str, Any]]] = None
+    """Configuration for text response generation."""
+
     tool_choice: Optional[
         Union[OpenAIResponseInputToolChoiceMode, OpenAIResponseInputToolChoiceObject, dict[str, Any]]
     ] = body_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """How the model should select which tool to call (if any)."""
+
     tools: Optional[Sequence[Union[OpenAIResponseInputTool, dict[str, Any]]]] = None
+    """List of tools available to the model."""
+
     include: Optional[Sequence[ResponseItemInclude]] = None
+    """Additional fields to include in the response."""
+
     max_infer_iters: Optional[int] = None
+    """Maximum number of inference iterations."""
+
     guardrails: Optional[Sequence[Union[str, ResponseGuardrailSpec, dict[str, Any]]]] = body_field(
         server_lines=("0.5", "0.6", "0.7")
     )
+    """List of guardrails to apply during response generation."""
+
     max_tool_calls: Optional[int] = body_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """Max number of total calls to built-in tools that can be processed in a response."""
+
     max_output_tokens: Optional[int] = body_field(server_lines=("0.5", "0.6", "0.7"))
+    """Upper bound for the number of tokens that can be generated for a response."""
+
     reasoning: Optional[Union[OpenAIResponseReasoning, dict[str, Any]]] = body_field(
         server_lines=("0.5", "0.6", "0.7")
     )
+    """Configuration for reasoning effort in responses."""
+
     safety_identifier: Optional[str] = body_field(server_lines=("0.5", "0.6", "0.7"))
+    """A stable identifier used for safety monitoring and abuse detection."""
+
     service_tier: Optional[ServiceTier] = body_field(server_lines=("0.6", "0.7"))
+    """The service tier to use for this request."""
+
     metadata: Optional[dict[str, str]] = body_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """Dictionary of metadata key-value pairs to attach to the response."""
+
     truncation: Optional[ResponseTruncation] = body_field(server_lines=("0.6", "0.7"))
+    """Controls how the service truncates input when it exceeds the model context window."""
+
     top_logprobs: Optional[int] = body_field(server_lines=("0.6", "0.7"))
+    """The number of most likely tokens to return at each position, along with their log probabilities."""
+
     presence_penalty: Optional[float] = body_field(server_lines=("0.6", "0.7"))
+    """Penalizes new tokens based on whether they appear in the text so far."""
+
     stream_options: Optional[Union[ResponseStreamOptions, dict[str, Any]]] = body_field(server_lines=("0.7",))
+    """Options that control streamed response behavior."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +182,7 @@ class ResponseRetrieve(Spec[OpenAIResponseObject]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("GET", "/v1/openai/v1/responses/{response_id}")}
 
     response_id: str
+    """The ID of the OpenAI response to retrieve."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +195,7 @@ class ResponseDelete(Spec[OpenAIDeleteResponseObject]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("DELETE", "/v1/openai/v1/responses/{response_id}")}
 
     response_id: str
+    """The ID of the OpenAI response to delete."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,19 +211,37 @@ class ResponseInputItemList(Spec[ListOpenAIResponseInputItem]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     response_id: str
+    """The ID of the response to retrieve input items for."""
+
     after: Optional[str] = None
+    """An item ID to list items after, used for pagination."""
+
     before: Optional[str] = None
+    """An item ID to list items before, used for pagination."""
+
     include: Optional[Sequence[ResponseItemInclude]] = None
+    """Additional fields to include in the response."""
+
     limit: Optional[int] = None
+    """A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default
+    is 20.
+    """
+
     order: Optional[Order] = None
+    """The order to return the input items in."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResponseCancel(Spec[OpenAIResponseObject]):
-    """Cancel a background response that is in progress."""
+    """Cancel a background response that is in progress.
+
+    Cancel a background response that is queued or in progress. Only responses created with background=true
+    can be cancelled.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/responses/{response_id}/cancel"
     server_lines: ClassVar[tuple[str, ...]] = ("0.7",)
 
     response_id: str
+    """The ID of the OpenAI response to cancel."""

@@ -21,11 +21,17 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class ShieldRun(Spec[RunShieldResponse]):
-    """Run Shield."""
+    """Run Shield.
+
+    Run a safety shield on messages to check for policy violations.
+    """
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/v1/safety/run-shield"
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     shield_id: str
+    """The identifier of the shield to run"""
+
     messages: Sequence[Union[OpenAIMessageParam, dict[str, Any]]]
+    """The messages to run the shield on"""

@@ -28,7 +28,10 @@ class ScoringScore(Spec[ScoreResponse]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     input_rows: list[dict[str, Any]]
+    """The rows to score."""
+
     scoring_functions: dict[str, Optional[Union[ScoringFnParams, dict[str, Any]]]]
+    """The scoring functions to use for the scoring."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,5 +43,10 @@ class ScoringScoreBatch(Spec[ScoreBatchResponse]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     dataset_id: str
+    """The ID of the dataset to score."""
+
     scoring_functions: dict[str, Optional[Union[ScoringFnParams, dict[str, Any]]]]
+    """The scoring functions to use for the scoring."""
+
     save_results_dataset: Optional[bool] = None
+    """Whether to save the results to a dataset."""

@@ -39,11 +39,22 @@ class ScoringFunctionRegister(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     scoring_fn_id: str
+    """The ID of the scoring function to register."""
+
     description: str
+    """The description of the scoring function."""
+
     return_type: Union[ParamType, dict[str, Any]]
+    """The return type of the scoring function."""
+
     provider_scoring_fn_id: Optional[str] = None
+    """The ID of the provider scoring function to use for the scoring function."""
+
     provider_id: Optional[str] = None
+    """The ID of the provider to use for the scoring function."""
+
     params: Optional[Union[ScoringFnParams, dict[str, Any]]] = None
+    """The parameters for the scoring function for benchmark eval, these can be overridden for app eval."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +66,7 @@ class ScoringFunctionRetrieve(Spec[ScoringFn]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     scoring_fn_id: str
+    """The ID of the scoring function to get."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,3 +78,4 @@ class ScoringFunctionUnregister(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     scoring_fn_id: str
+    """The ID of the scoring function to unregister."""

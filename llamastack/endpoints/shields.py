@@ -38,9 +38,16 @@ class ShieldRegister(Spec[Shield]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     shield_id: str
+    """The identifier of the shield to register."""
+
     provider_shield_id: Optional[str] = None
+    """The identifier of the shield in the provider."""
+
     provider_id: Optional[str] = None
+    """The identifier of the provider."""
+
     params: Optional[dict[str, Any]] = None
+    """The parameters of the shield."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +59,7 @@ class ShieldRetrieve(Spec[Shield]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     identifier: str
+    """The identifier of the shield to get."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,3 +71,4 @@ class ShieldUnregister(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     identifier: str
+    """The identifier of the shield to unregister."""

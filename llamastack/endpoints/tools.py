@@ -26,3 +26,4 @@ class ToolList(Spec[ListToolDefsResponse]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     toolgroup_id: Optional[str] = None
+    """The ID of the tool group to filter tools by."""

@@ -29,8 +29,13 @@ class VectorIOInsert(Spec[None]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     vector_store_id: str = body_field(required=True, server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """The ID of the vector store to insert chunks into."""
+
     chunks: Sequence[Union[EmbeddedChunk, dict[str, Any]]]
+    """The list of embedded chunks to insert."""
+
     ttl_seconds: Optional[int] = None
+    """Time-to-live in seconds for the inserted chunks."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +47,12 @@ class VectorIOQuery(Spec[QueryChunksResponse]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.2", "0.3", "0.4", "0.5", "0.6", "0.7")
 
     vector_store_id: str = body_field(required=True, server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """The ID of the vector store to query."""
+
     query: Union[
         str, InterleavedContentItem, dict[str, Any], Sequence[Union[InterleavedContentItem, dict[str, Any]]]
     ]
+    """The query content to search for."""
+
     params: Optional[dict[str, Any]] = None
+    """Additional query parameters."""

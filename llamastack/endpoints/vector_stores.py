@@ -57,9 +57,16 @@ class VectorStoreList(Spec[VectorStoreListResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     limit: Optional[int] = None
+    """Maximum number of vector stores to return."""
+
     order: Optional[str] = None
+    """Sort order by created_at: asc or desc."""
+
     after: Optional[str] = None
+    """Pagination cursor (after)."""
+
     before: Optional[str] = None
+    """Pagination cursor (before)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,10 +79,19 @@ class VectorStoreCreate(Spec[VectorStoreObject]):
     routes: ClassVar[Mapping[str, Route]] = {"0.2": Route("POST", "/v1/openai/v1/vector_stores")}
 
     name: Optional[str] = None
+    """(Optional) A name for the vector store"""
+
     file_ids: Optional[list[str]] = None
+    """List of file IDs to include in the vector store"""
+
     expires_after: Optional[dict[str, Any]] = None
+    """(Optional) Expiration policy for the vector store"""
+
     chunking_strategy: Optional[Union[VectorStoreChunkingStrategy, dict[str, Any]]] = None
+    """(Optional) Strategy for splitting files into chunks"""
+
     metadata: Optional[dict[str, Any]] = None
+    """Set of key-value pairs that can be attached to the vector store"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +106,7 @@ class VectorStoreRetrieve(Spec[VectorStoreObject]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,9 +121,16 @@ class VectorStoreUpdate(Spec[VectorStoreObject]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     name: Optional[str] = None
+    """The new name for the vector store."""
+
     expires_after: Optional[dict[str, Any]] = None
+    """Expiration policy for the vector store."""
+
     metadata: Optional[dict[str, Any]] = None
+    """Metadata to associate with the vector store."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +145,7 @@ class VectorStoreDelete(Spec[VectorStoreDeleteResponse]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,12 +160,25 @@ class VectorStoreSearch(Spec[VectorStoreSearchResponsePage]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     query: Union[str, list[str]]
+    """The search query string or list of query strings."""
+
     filters: Optional[dict[str, Any]] = None
+    """Filters to apply to the search."""
+
     max_num_results: Optional[int] = None
+    """Maximum number of results to return."""
+
     ranking_options: Optional[Union[SearchRankingOptions, dict[str, Any]]] = None
+    """Options for ranking results."""
+
     rewrite_query: Optional[bool] = None
+    """Whether to rewrite the query for better results."""
+
     search_mode: Optional[str] = None
+    """The search mode to use (e.g., 'vector', 'keyword')."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,11 +194,22 @@ class VectorStoreFileList(Spec[VectorStoreListFilesResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     vector_store_id: str
+    """The vector store identifier."""
+
     limit: Optional[int] = None
+    """Maximum number of files to return."""
+
     order: Optional[str] = None
+    """Sort order by created_at: asc or desc."""
+
     after: Optional[str] = None
+    """Pagination cursor (after)."""
+
     before: Optional[str] = None
+    """Pagination cursor (before)."""
+
     filter: Optional[Literal["completed", "in_progress", "cancelled", "failed"]] = None
+    """Filter by file status."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,9 +224,16 @@ class VectorStoreFileCreate(Spec[VectorStoreFileObject]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     file_id: str
+    """The ID of the file to attach."""
+
     attributes: Optional[dict[str, Any]] = None
+    """Attributes to associate with the file."""
+
     chunking_strategy: Optional[Union[VectorStoreChunkingStrategy, dict[str, Any]]] = None
+    """Strategy for chunking the file content."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,7 +248,10 @@ class VectorStoreFileRetrieve(Spec[VectorStoreFileObject]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     file_id: str
+    """The file identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,8 +266,13 @@ class VectorStoreFileUpdate(Spec[VectorStoreFileObject]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     file_id: str
+    """The file identifier."""
+
     attributes: dict[str, Any]
+    """The new attributes for the file."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,7 +287,10 @@ class VectorStoreFileDelete(Spec[VectorStoreFileDeleteResponse]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     file_id: str
+    """The file identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,9 +305,16 @@ class VectorStoreFileContentRetrieve(Spec[VectorStoreFileContentResponse]):
     }
 
     vector_store_id: str
+    """The vector store identifier."""
+
     file_id: str
+    """The file identifier."""
+
     include_embeddings: Optional[bool] = query_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """Include embedding vectors."""
+
     include_metadata: Optional[bool] = query_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
+    """Include chunk metadata."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,9 +326,16 @@ class VectorStoreFileBatchCreate(Spec[VectorStoreFileBatchObject]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     vector_store_id: str
+    """The vector store identifier."""
+
     file_ids: list[str]
+    """A list of File IDs that the vector store should use"""
+
     attributes: Optional[dict[str, Any]] = None
+    """(Optional) Key-value attributes to store with the files"""
+
     chunking_strategy: Optional[Union[VectorStoreChunkingStrategy, dict[str, Any]]] = None
+    """(Optional) The chunking strategy used to chunk the file(s). Defaults to auto"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -266,7 +347,10 @@ class VectorStoreFileBatchRetrieve(Spec[VectorStoreFileBatchObject]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     vector_store_id: str
+    """The vector store identifier."""
+
     batch_id: str
+    """The file batch identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -278,7 +362,10 @@ class VectorStoreFileBatchCancel(Spec[VectorStoreFileBatchObject]):
     server_lines: ClassVar[tuple[str, ...]] = ("0.3", "0.4", "0.5", "0.6", "0.7")
 
     vector_store_id: str
+    """The vector store identifier."""
+
     batch_id: str
+    """The file batch identifier."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,9 +378,22 @@ class VectorStoreFileBatchFileList(Spec[VectorStoreFilesListInBatchResponse]):
     paging: ClassVar[Paging | None] = CursorPaging()
 
     vector_store_id: str
+    """The vector store identifier."""
+
     batch_id: str
+    """The file batch identifier."""
+
     after: Optional[str] = None
+    """Pagination cursor (after)."""
+
     before: Optional[str] = None
+    """Pagination cursor (before)."""
+
     filter: Optional[str] = None
+    """Filter by file status."""
+
     limit: Optional[int] = None
+    """Maximum number of files to return."""
+
     order: Optional[str] = None
+    """Sort order by created_at: asc or desc."""

@@ -71,10 +71,19 @@ class ToolParameter(Model):
     """Parameter definition for a tool."""
 
     name: str
+    """Name of the parameter"""
+
     parameter_type: str
+    """Type of the parameter (e.g., string, integer)"""
+
     description: str
+    """Human-readable description of what the parameter does"""
+
     required: bool
+    """Whether this parameter is required for tool invocation"""
+
     default: Any = None
+    """(Optional) Default value for the parameter if not provided"""
 
 
 @dataclass(kw_only=True)
@@ -82,9 +91,16 @@ class AgentToolDef(Model):
     """Tool definition used in runtime contexts."""
 
     name: str
+    """Name of the tool"""
+
     description: Optional[str] = None
+    """(Optional) Human-readable description of what the tool does"""
+
     parameters: Optional[list[ToolParameter]] = None
+    """(Optional) List of parameters this tool accepts"""
+
     metadata: Optional[dict[str, Any]] = None
+    """(Optional) Additional metadata about the tool"""
 
 
 @dataclass(kw_only=True)
@@ -92,7 +108,10 @@ class GrammarResponseFormat(Model):
     """Configuration for grammar-guided response generation."""
 
     type: Literal["grammar"] = "grammar"
+    """Must be 'grammar' to identify this format type."""
+
     bnf: dict[str, Any]
+    """The BNF grammar specification the response should conform to."""
 
 
 @dataclass(kw_only=True)
@@ -100,7 +119,10 @@ class JsonSchemaResponseFormat(Model):
     """Configuration for JSON schema-guided response generation."""
 
     type: Literal["json_schema"] = "json_schema"
+    """Must be 'json_schema' to identify this format type."""
+
     json_schema: dict[str, Any]
+    """The JSON schema the response should conform to."""
 
 
 ResponseFormat = Union[JsonSchemaResponseFormat, GrammarResponseFormat]
@@ -112,8 +134,24 @@ class ToolConfig(Model):
     """Configuration for tool use."""
 
     tool_choice: Optional[str] = None
+    """(Optional) Whether tool use is automatic, required, or none. Can also specify a tool name to use a
+    specific tool. Defaults to ToolChoice.auto.
+    """
+
     tool_prompt_format: Optional[Literal["json", "function_tag", "python_list"]] = None
+    """(Optional) Instructs the model how to format tool calls. By default, Llama Stack will attempt to use
+    a format that is best adapted to the model. - `ToolPromptFormat.json`: The tool calls are formatted as
+    a JSON object. - `ToolPromptFormat.function_tag`: The tool calls are enclosed in a
+    <function=function_name> tag. - `ToolPromptFormat.python_list`: The tool calls are output as Python
+    syntax -- a list of function calls.
+    """
+
     system_message_behavior: Optional[Literal["append", "replace"]] = None
+    """(Optional) Config for how to override the default system prompt. - `SystemMessageBehavior.append`:
+    Appends the provided system message to the default system prompt. - `SystemMessageBehavior.replace`:
+    Replaces the default system prompt with the provided system message. The system message can include the
+    string '{{function_definitions}}' to indicate where the function definitions should be inserted.
+    """
 
 
 @dataclass(kw_only=True)
@@ -121,19 +159,41 @@ class AgentConfig(Model):
     """Configuration for an agent."""
 
     sampling_params: Optional[SamplingParams] = None
+
     input_shields: Optional[list[str]] = None
+
     output_shields: Optional[list[str]] = None
+
     toolgroups: Optional[list[AgentTool]] = union_field(Optional[list[AgentTool]], default=None)
+
     client_tools: Optional[list[AgentToolDef]] = None
+
     tool_choice: Optional[Literal["auto", "required", "none"]] = None
+    """Whether tool use is required or automatic. This is a hint to the model which may not be followed. It
+    depends on the Instruction Following capabilities of the model.
+    """
+
     tool_prompt_format: Optional[Literal["json", "function_tag", "python_list"]] = None
+    """Prompt format for calling custom / zero shot tools."""
+
     tool_config: Optional[ToolConfig] = None
+
     max_infer_iters: Optional[int] = None
+
     model: str
+    """The model identifier to use for the agent"""
+
     instructions: str
+    """The system instructions for the agent"""
+
     name: Optional[str] = None
+    """Optional name for the agent, used in telemetry and identification"""
+
     enable_session_persistence: Optional[bool] = None
+    """Optional flag indicating whether session data has to be persisted"""
+
     response_format: Optional[ResponseFormat] = union_field(Optional[ResponseFormat], default=None)
+    """Optional response format configuration"""
 
 
 @dataclass(kw_only=True)
@@ -141,6 +201,7 @@ class AgentCreateResponse(Model):
     """Response returned when creating a new agent."""
 
     agent_id: str
+    """Unique identifier for the created agent"""
 
 
 @dataclass(kw_only=True)
@@ -148,8 +209,13 @@ class Agent(Model):
     """An agent instance with configuration and metadata."""
 
     agent_id: str
+    """Unique identifier for the agent"""
+
     agent_config: AgentConfig
+    """Configuration settings for the agent"""
+
     created_at: str
+    """Timestamp when the agent was created"""
 
 
 @dataclass(kw_only=True)
@@ -157,6 +223,7 @@ class AgentSessionCreateResponse(Model):
     """Response returned when creating a new agent session."""
 
     session_id: str
+    """Unique identifier for the created session"""
 
 
 @dataclass(kw_only=True)
@@ -166,7 +233,10 @@ class Attachment(Model):
     content: Union[str, dict[str, Any], list[InterleavedContentItem]] = union_field(
         Union[str, dict[str, Any], list[InterleavedContentItem]]
     )
+    """The content of the attachment."""
+
     mime_type: str
+    """The MIME type of the attachment."""
 
 
 @dataclass(kw_only=True)
@@ -182,9 +252,20 @@ class CompletionMessage(Model):
     """A message containing the model's (assistant) response in a chat conversation."""
 
     role: Literal["assistant"] = "assistant"
+    """Must be "assistant" to identify this as the model's response"""
+
     content: InterleavedContent = union_field(InterleavedContent)
+    """The content of the model's response"""
+
     stop_reason: Literal["end_of_turn", "end_of_message", "out_of_tokens"]
+    """Reason why the model stopped generating. Options are: - `StopReason.end_of_turn`: The model finished
+    generating the entire response. - `StopReason.end_of_message`: The model finished generating but
+    generated a partial response -- usually, a tool call. The user may call the tool and continue the
+    conversation with the tool's response. - `StopReason.out_of_tokens`: The model ran out of token budget.
+    """
+
     tool_calls: Optional[list[ToolCall]] = None
+    """List of tool calls. Each tool call is a ToolCall object."""
 
 
 @dataclass(kw_only=True)
@@ -192,11 +273,22 @@ class InferenceStep(Model):
     """An inference step in an agent turn."""
 
     turn_id: str
+    """The ID of the turn."""
+
     step_id: str
+    """The ID of the step."""
+
     started_at: Optional[str] = None
+    """The time the step started."""
+
     completed_at: Optional[str] = None
+    """The time the step completed."""
+
     step_type: Literal["inference"] = "inference"
+    """Type of the step in an agent turn."""
+
     model_response: CompletionMessage
+    """The response from the LLM."""
 
 
 @dataclass(kw_only=True)
@@ -204,12 +296,25 @@ class MemoryRetrievalStep(Model):
     """A memory retrieval step in an agent turn."""
 
     turn_id: str
+    """The ID of the turn."""
+
     step_id: str
+    """The ID of the step."""
+
     started_at: Optional[str] = None
+    """The time the step started."""
+
     completed_at: Optional[str] = None
+    """The time the step completed."""
+
     step_type: Literal["memory_retrieval"] = "memory_retrieval"
+    """Type of the step in an agent turn."""
+
     vector_db_ids: str
+    """The IDs of the vector databases to retrieve context from."""
+
     inserted_context: InterleavedContent = union_field(InterleavedContent)
+    """The context retrieved from the vector databases."""
 
 
 @dataclass(kw_only=True)
@@ -217,11 +322,22 @@ class ShieldCallStep(Model):
     """A shield call step in an agent turn."""
 
     turn_id: str
+    """The ID of the turn."""
+
     step_id: str
+    """The ID of the step."""
+
     started_at: Optional[str] = None
+    """The time the step started."""
+
     completed_at: Optional[str] = None
+    """The time the step completed."""
+
     step_type: Literal["shield_call"] = "shield_call"
+    """Type of the step in an agent turn."""
+
     violation: Optional[SafetyViolation] = None
+    """The violation from the shield call."""
 
 
 @dataclass(kw_only=True)
@@ -229,9 +345,16 @@ class ToolResponse(Model):
     """Response from a tool invocation."""
 
     call_id: str
+    """Unique identifier for the tool call this response is for"""
+
     tool_name: str
+    """Name of the tool that was invoked"""
+
     content: InterleavedContent = union_field(InterleavedContent)
+    """The response content from the tool"""
+
     metadata: Optional[dict[str, Any]] = None
+    """(Optional) Additional metadata about the tool response"""
 
 
 @dataclass(kw_only=True)
@@ -239,12 +362,25 @@ class ToolExecutionStep(Model):
     """A tool execution step in an agent turn."""
 
     turn_id: str
+    """The ID of the turn."""
+
     step_id: str
+    """The ID of the step."""
+
     started_at: Optional[str] = None
+    """The time the step started."""
+
     completed_at: Optional[str] = None
+    """The time the step completed."""
+
     step_type: Literal["tool_execution"] = "tool_execution"
+    """Type of the step in an agent turn."""
+
     tool_calls: list[ToolCall]
+    """The tool calls to execute."""
+
     tool_responses: list[ToolResponse]
+    """The tool responses from the tool calls."""
 
 
 Step = Union[InferenceStep, ToolExecutionStep, ShieldCallStep, MemoryRetrievalStep]
@@ -256,8 +392,13 @@ class ToolResponseMessage(Model):
     """A message representing the result of a tool invocation."""
 
     role: Literal["tool"] = "tool"
+    """Must be 'tool' to identify this as a tool response."""
+
     call_id: str
+    """Unique identifier for the tool call this response is for."""
+
     content: InterleavedContent = union_field(InterleavedContent)
+    """The response content from the tool."""
 
 
 @dataclass(kw_only=True)
@@ -265,8 +406,15 @@ class UserMessage(Model):
     """A message from the user in a chat conversation."""
 
     role: Literal["user"] = "user"
+    """Must be 'user' to identify this as a user message."""
+
     content: InterleavedContent = union_field(InterleavedContent)
+    """The content of the message, which can include text and other media."""
+
     context: Optional[InterleavedContent] = union_field(Optional[InterleavedContent], default=None)
+    """This field is used internally by Llama Stack to pass RAG context. This field may be removed in the
+    API in the future.
+    """
 
 
 TurnMessage = Union[UserMessage, ToolResponseMessage]
@@ -278,13 +426,28 @@ class Turn(Model):
     """A single turn in an interaction with an Agentic System."""
 
     turn_id: str
+    """Unique identifier for the turn within a session"""
+
     session_id: str
+    """Unique identifier for the conversation session"""
+
     input_messages: list[TurnMessage] = union_field(list[TurnMessage])
+    """List of messages that initiated this turn"""
+
     steps: list[Step] = union_field(list[Step])
+    """Ordered list of processing steps executed during this turn"""
+
     output_message: CompletionMessage
+    """The model's generated response containing content and metadata"""
+
     output_attachments: Optional[list[Attachment]] = None
+    """(Optional) Files or media attached to the agent's response"""
+
     started_at: str
+    """Timestamp when the turn began"""
+
     completed_at: Optional[str] = None
+    """(Optional) Timestamp when the turn finished, if completed"""
 
 
 @dataclass(kw_only=True)
@@ -292,9 +455,16 @@ class Session(Model):
     """A single session of an interaction with an Agentic System."""
 
     session_id: str
+    """Unique identifier for the conversation session"""
+
     session_name: str
+    """Human-readable name for the session"""
+
     turns: list[Turn]
+    """List of all turns that have occurred in this session"""
+
     started_at: str
+    """Timestamp when the session was created"""
 
 
 @dataclass(kw_only=True)
@@ -302,9 +472,16 @@ class AgentTurnResponseStepCompletePayload(Model):
     """Payload for step completion events in agent turn responses."""
 
     event_type: Literal["step_complete"] = "step_complete"
+    """Type of event being reported"""
+
     step_type: Literal["inference", "tool_execution", "shield_call", "memory_retrieval"]
+    """Type of step being executed"""
+
     step_id: str
+    """Unique identifier for the step within a turn"""
+
     step_details: Step = union_field(Step)
+    """Complete details of the executed step"""
 
 
 @dataclass(kw_only=True)
@@ -312,7 +489,10 @@ class ImageDelta(Model):
     """An image content delta for streaming responses."""
 
     type: Literal["image"] = "image"
+    """Discriminator type of the delta. Always "image" """
+
     image: str
+    """The incremental image data as bytes"""
 
 
 @dataclass(kw_only=True)
@@ -320,7 +500,10 @@ class TextDelta(Model):
     """A text content delta for streaming responses."""
 
     type: Literal["text"] = "text"
+    """Discriminator type of the delta. Always "text" """
+
     text: str
+    """The incremental text content"""
 
 
 @dataclass(kw_only=True)
@@ -328,8 +511,13 @@ class ToolCallDelta(Model):
     """A tool call content delta for streaming responses."""
 
     type: Literal["tool_call"] = "tool_call"
+    """Discriminator type of the delta. Always "tool_call" """
+
     tool_call: Union[str, ToolCall] = union_field(Union[str, ToolCall])
+    """Either an in-progress tool call string or the final parsed tool call"""
+
     parse_status: Literal["started", "in_progress", "failed", "succeeded"]
+    """Current parsing status of the tool call"""
 
 
 ContentDelta = Union[TextDelta, ImageDelta, ToolCallDelta]
@@ -341,9 +529,16 @@ class AgentTurnResponseStepProgressPayload(Model):
     """Payload for step progress events in agent turn responses."""
 
     event_type: Literal["step_progress"] = "step_progress"
+    """Type of event being reported"""
+
     step_type: Literal["inference", "tool_execution", "shield_call", "memory_retrieval"]
+    """Type of step being executed"""
+
     step_id: str
+    """Unique identifier for the step within a turn"""
+
     delta: ContentDelta = union_field(ContentDelta)
+    """Incremental content changes during step execution"""
 
 
 @dataclass(kw_only=True)
@@ -351,9 +546,16 @@ class AgentTurnResponseStepStartPayload(Model):
     """Payload for step start events in agent turn responses."""
 
     event_type: Literal["step_start"] = "step_start"
+    """Type of event being reported"""
+
     step_type: Literal["inference", "tool_execution", "shield_call", "memory_retrieval"]
+    """Type of step being executed"""
+
     step_id: str
+    """Unique identifier for the step within a turn"""
+
     metadata: Optional[dict[str, Any]] = None
+    """(Optional) Additional metadata for the step"""
 
 
 @dataclass(kw_only=True)
@@ -361,7 +563,10 @@ class AgentTurnResponseTurnAwaitingInputPayload(Model):
     """Payload for turn awaiting input events in agent turn responses."""
 
     event_type: Literal["turn_awaiting_input"] = "turn_awaiting_input"
+    """Type of event being reported"""
+
     turn: Turn
+    """Turn data when waiting for external tool responses"""
 
 
 @dataclass(kw_only=True)
@@ -369,7 +574,10 @@ class AgentTurnResponseTurnCompletePayload(Model):
     """Payload for turn completion events in agent turn responses."""
 
     event_type: Literal["turn_complete"] = "turn_complete"
+    """Type of event being reported"""
+
     turn: Turn
+    """Complete turn data including all steps and results"""
 
 
 @dataclass(kw_only=True)
@@ -377,7 +585,10 @@ class AgentTurnResponseTurnStartPayload(Model):
     """Payload for turn start events in agent turn responses."""
 
     event_type: Literal["turn_start"] = "turn_start"
+    """Type of event being reported"""
+
     turn_id: str
+    """Unique identifier for the turn within a session"""
 
 
 AgentTurnResponseEventPayload = Union[
@@ -396,6 +607,7 @@ class AgentTurnResponseEvent(Model):
     """An event in an agent turn response stream."""
 
     payload: AgentTurnResponseEventPayload = union_field(AgentTurnResponseEventPayload)
+    """Event-specific payload containing event data"""
 
 
 @dataclass(kw_only=True)
@@ -403,6 +615,7 @@ class AgentTurnResponseStreamChunk(Model):
     """Streamed agent turn completion response."""
 
     event: AgentTurnResponseEvent
+    """Individual event in the agent turn response stream"""
 
 
 @dataclass(kw_only=True)
@@ -412,7 +625,10 @@ class Document(Model):
     content: Union[str, dict[str, Any], list[InterleavedContentItem]] = union_field(
         Union[str, dict[str, Any], list[InterleavedContentItem]]
     )
+    """The content of the document."""
+
     mime_type: str
+    """The MIME type of the document."""
 
 
 @dataclass(kw_only=True)
@@ -420,3 +636,4 @@ class AgentStepResponse(Model):
     """Response containing details of a specific agent step."""
 
     step: Step = union_field(Step)
+    """The complete step data and execution details"""

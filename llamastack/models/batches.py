@@ -94,7 +94,15 @@ class ListBatchesResponse(Model):
     """Response containing a list of batch objects."""
 
     object: Literal["list"] = "list"
+
     data: list[Batch]
+    """List of batch objects"""
+
     first_id: Optional[str] = None
+    """ID of the first batch in the list"""
+
     last_id: Optional[str] = None
+    """ID of the last batch in the list"""
+
     has_more: Optional[bool] = None
+    """Whether there are more batches available"""

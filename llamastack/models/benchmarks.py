@@ -20,12 +20,25 @@ class Benchmark(Model):
     """A benchmark resource for evaluating model performance."""
 
     identifier: str
+    """Unique identifier for this resource in llama stack"""
+
     provider_resource_id: Optional[str] = None
+    """Unique identifier for this resource in the provider"""
+
     provider_id: str
+    """ID of the provider that owns this resource"""
+
     type: Literal["benchmark"] = "benchmark"
+    """The resource type, always benchmark."""
+
     dataset_id: str
+    """Identifier of the dataset to use for the benchmark evaluation."""
+
     scoring_functions: list[str]
+    """List of scoring function identifiers to apply during evaluation."""
+
     metadata: Optional[dict[str, Any]] = None
+    """Metadata for this evaluation task."""
 
 
 @dataclass(kw_only=True)
@@ -33,3 +46,4 @@ class ListBenchmarksResponse(Model):
     """Response containing a list of benchmark objects."""
 
     data: list[Benchmark]
+    """List of benchmark objects."""

@@ -43,7 +43,10 @@ class BasicScoringFnParams(Model):
     """Parameters for basic scoring function configuration."""
 
     type: Literal["basic"] = "basic"
+    """The type of scoring function parameters, always basic"""
+
     aggregation_functions: Optional[list[AggregationFunctionType]] = None
+    """Aggregation functions to apply to the scores of each row"""
 
 
 @dataclass(kw_only=True)
@@ -51,10 +54,19 @@ class LLMAsJudgeScoringFnParams(Model):
     """Parameters for LLM-as-judge scoring function configuration."""
 
     type: Literal["llm_as_judge"] = "llm_as_judge"
+    """The type of scoring function parameters, always llm_as_judge"""
+
     judge_model: str
+    """Identifier of the LLM model to use as a judge for scoring"""
+
     prompt_template: Optional[str] = None
+    """(Optional) Custom prompt template for the judge model"""
+
     judge_score_regexes: Optional[list[str]] = None
+    """Regexes to extract the answer from generated response"""
+
     aggregation_functions: Optional[list[AggregationFunctionType]] = None
+    """Aggregation functions to apply to the scores of each row"""
 
 
 @dataclass(kw_only=True)
@@ -62,8 +74,13 @@ class RegexParserScoringFnParams(Model):
     """Parameters for regex parser scoring function configuration."""
 
     type: Literal["regex_parser"] = "regex_parser"
+    """The type of scoring function parameters, always regex_parser"""
+
     parsing_regexes: Optional[list[str]] = None
+    """Regex to extract the answer from generated response"""
+
     aggregation_functions: Optional[list[AggregationFunctionType]] = None
+    """Aggregation functions to apply to the scores of each row"""
 
 
 ScoringFnParams = Union[LLMAsJudgeScoringFnParams, RegexParserScoringFnParams, BasicScoringFnParams]
@@ -75,6 +92,7 @@ class URL(Model):
     """A URL reference to external content."""
 
     uri: str
+    """The URL string pointing to the resource"""
 
 
 @dataclass(kw_only=True)
@@ -90,7 +108,10 @@ class ImageContentItem(Model):
     """A image content item."""
 
     type: Literal["image"] = "image"
+    """Discriminator type of the content item. Always "image" """
+
     image: URLOrData
+    """Image as a base64 encoded string or an URL"""
 
 
 @dataclass(kw_only=True)
@@ -98,7 +119,10 @@ class TextContentItem(Model):
     """A text content item."""
 
     type: Literal["text"] = "text"
+    """Discriminator type of the content item. Always "text" """
+
     text: str
+    """Text content"""
 
 
 InterleavedContentItem = Union[ImageContentItem, TextContentItem]
@@ -112,17 +136,38 @@ class ChunkMetadata(Model):
     """`ChunkMetadata` is backend metadata for a `Chunk` that is used to store additional information about
     the chunk that will not be used in the context during inference, but is required for backend
     functionality.
+
+    The `ChunkMetadata` is set during chunk creation in `FileSearchToolRuntimeImpl().insert()`and is not
+    expected to change after. Use `Chunk.metadata` for metadata that will be used in the context during
+    inference.
     """
 
     chunk_id: Optional[str] = None
+    """The ID of the chunk. If not set, it will be generated based on the document ID and content."""
+
     document_id: Optional[str] = None
+    """The ID of the document this chunk belongs to."""
+
     source: Optional[str] = None
+    """The source of the content, such as a URL, file path, or other identifier."""
+
     created_timestamp: Optional[int] = None
+    """An optional timestamp indicating when the chunk was created."""
+
     updated_timestamp: Optional[int] = None
+    """An optional timestamp indicating when the chunk was last updated."""
+
     chunk_window: Optional[str] = None
+    """The window of the chunk, which can be used to group related chunks together."""
+
     chunk_tokenizer: Optional[str] = None
+    """The tokenizer used to create the chunk. Default is Tiktoken."""
+
     content_token_count: Optional[int] = None
+    """The number of tokens in the content of the chunk."""
+
     metadata_token_count: Optional[int] = None
+    """The number of tokens in the metadata of the chunk."""
 
 
 @dataclass(kw_only=True)
@@ -130,7 +175,10 @@ class OpenAIImageURL(Model):
     """Image URL specification for OpenAI-compatible chat completion messages."""
 
     url: str
+    """URL of the image to include in the message."""
+
     detail: Optional[Literal["low", "high", "auto"]] = None
+    """Level of detail for image processing. Can be 'low', 'high', or 'auto'."""
 
 
 @dataclass(kw_only=True)
@@ -138,7 +186,10 @@ class OpenAIChatCompletionContentPartImageParam(Model):
     """Image content part for OpenAI-compatible chat completion messages."""
 
     type: Literal["image_url"] = "image_url"
+    """Must be 'image_url' to identify this as image content."""
+
     image_url: OpenAIImageURL
+    """Image URL specification and processing details."""
 
 
 @dataclass(kw_only=True)
@@ -146,7 +197,10 @@ class OpenAIChatCompletionContentPartTextParam(Model):
     """Text content part for OpenAI-compatible chat completion messages."""
 
     type: Literal["text"] = "text"
+    """Must be 'text' to identify this as text content."""
+
     text: str
+    """The text content of the message."""
 
 
 @dataclass(kw_only=True)
@@ -154,8 +208,13 @@ class OpenAITopLogProb(Model):
     """The top log probability for a token from an OpenAI-compatible chat completion response."""
 
     token: str
+    """The token."""
+
     bytes: Optional[list[int]] = None
+    """The bytes for the token."""
+
     logprob: float
+    """The log probability of the token."""
 
 
 @dataclass(kw_only=True)
@@ -163,6 +222,13 @@ class OpenAITokenLogProb(Model):
     """The log probability for a token from an OpenAI-compatible chat completion response."""
 
     token: str
+    """The token."""
+
     bytes: Optional[list[int]] = None
+    """The bytes for the token."""
+
     logprob: float
+    """The log probability of the token."""
+
     top_logprobs: Optional[list[OpenAITopLogProb]] = None
+    """The top log probabilities for the token."""

@@ -21,9 +21,16 @@ class OpenAICompletionChoice(Model):
     """A choice from an OpenAI-compatible completion response."""
 
     finish_reason: Optional[Literal["stop", "length", "tool_calls", "content_filter", "function_call"]] = None
+    """The reason the model stopped generating."""
+
     text: str
+    """The text of the choice."""
+
     index: int
+    """The index of the choice."""
+
     logprobs: Optional[OpenAIChoiceLogprobs] = None
+    """The log probabilities for the tokens in the choice."""
 
 
 @dataclass(kw_only=True)
@@ -31,7 +38,16 @@ class OpenAICompletion(Model):
     """Response from an OpenAI-compatible completion request."""
 
     id: str
+    """The ID of the completion."""
+
     choices: list[OpenAICompletionChoice]
+    """List of choices."""
+
     created: int
+    """The Unix timestamp in seconds when the completion was created."""
+
     model: str
+    """The model that was used to generate the completion."""
+
     object: Literal["text_completion"] = "text_completion"
+    """The object type."""

@@ -27,12 +27,24 @@ class Connector(Model):
     """A connector registered in Llama Stack."""
 
     connector_type: Optional[ConnectorType] = None
+
     connector_id: str
+    """Identifier for the connector"""
+
     url: str
+    """URL of the connector"""
+
     server_label: Optional[str] = None
+    """Label of the server"""
+
     server_name: Optional[str] = None
+    """Name of the server"""
+
     server_description: Optional[str] = None
+    """Description of the server"""
+
     server_version: Optional[str] = None
+    """Version of the server"""
 
 
 @dataclass(kw_only=True)
@@ -47,3 +59,4 @@ class ListToolsResponse(Model):
     """Response containing a list of tools."""
 
     data: list[ToolDef]
+    """List of tools"""

@@ -24,10 +24,22 @@ class Conversation(Model):
     """OpenAI-compatible conversation object."""
 
     id: str
+    """The unique ID of the conversation."""
+
     object: Literal["conversation"] = "conversation"
+    """The object type, which is always conversation."""
+
     created_at: int
+    """The time at which the conversation was created, measured in seconds since the Unix epoch."""
+
     metadata: Optional[dict[str, str]] = None
+    """Set of 16 key-value pairs that can be attached to an object. This can be useful for storing
+    additional information about the object in a structured format, and querying for objects via API or the
+    dashboard.
+    """
+
     items: Optional[list[dict[str, Any]]] = None
+    """Initial items to include in the conversation context. You may add up to 20 items at a time."""
 
 
 @dataclass(kw_only=True)
@@ -35,8 +47,13 @@ class ConversationDeletedResource(Model):
     """Response for deleted conversation."""
 
     id: str
+    """The deleted conversation identifier"""
+
     object: Optional[str] = None
+    """Object type"""
+
     deleted: Optional[bool] = None
+    """Whether the object was deleted"""
 
 
 # Specify additional output data to include in the model response.
@@ -56,10 +73,19 @@ class ConversationItemListResponse(Model):
     """List of conversation items with pagination."""
 
     object: Optional[str] = None
+    """Object type"""
+
     data: list[ConversationItem] = union_field(list[ConversationItem])
+    """List of conversation items"""
+
     first_id: Optional[str] = None
+    """The ID of the first item in the list"""
+
     last_id: Optional[str] = None
+    """The ID of the last item in the list"""
+
     has_more: Optional[bool] = None
+    """Whether there are more items available"""
 
 
 @dataclass(kw_only=True)
@@ -67,5 +93,10 @@ class ConversationItemDeletedResource(Model):
     """Response for deleted conversation item."""
 
     id: str
+    """The deleted item identifier"""
+
     object: Optional[str] = None
+    """Object type"""
+
     deleted: Optional[bool] = None
+    """Whether the object was deleted"""

@@ -25,7 +25,12 @@ class RowsDataSource(Model):
     """A dataset stored in rows."""
 
     type: Literal["rows"] = "rows"
+    """The type of data source."""
+
     rows: list[dict[str, Any]]
+    """The dataset is stored in rows. E.g. [{"messages": [{"role": "user", "content": "Hello, world!"},
+    {"role": "assistant", "content": "Hello, world!"}]}]
+    """
 
 
 @dataclass(kw_only=True)
@@ -33,7 +38,12 @@ class URIDataSource(Model):
     """A dataset that can be obtained from a URI."""
 
     type: Literal["uri"] = "uri"
+    """The type of data source."""
+
     uri: str
+    """The dataset can be obtained from a URI. E.g. "https://mywebsite.com/mydata.jsonl",
+    "lsfs://mydata.jsonl", "data:csv;base64,{base64_content}"
+    """
 
 
 DataSource = Union[URIDataSource, RowsDataSource]
@@ -48,12 +58,25 @@ class Dataset(Model):
     """Dataset resource for storing and accessing training or evaluation data."""
 
     identifier: str
+    """Unique identifier for this resource in llama stack"""
+
     provider_resource_id: Optional[str] = None
+    """Unique identifier for this resource in the provider"""
+
     provider_id: str
+    """ID of the provider that owns this resource"""
+
     type: Literal["dataset"] = "dataset"
+    """Type of resource, always 'dataset' for datasets"""
+
     purpose: DatasetPurpose
+    """Purpose of the dataset indicating its intended use"""
+
     source: DataSource = union_field(DataSource)
+    """Data source configuration for the dataset"""
+
     metadata: Optional[dict[str, Any]] = None
+    """Any additional metadata for this dataset"""
 
 
 @dataclass(kw_only=True)
@@ -61,6 +84,7 @@ class ListDatasetsResponse(Model):
     """Response from listing datasets."""
 
     data: list[Dataset]
+    """List of datasets"""
 
 
 @dataclass(kw_only=True)
@@ -68,5 +92,10 @@ class PaginatedResponse(Model):
     """A generic paginated response that follows a simple format."""
 
     data: list[dict[str, Any]]
+    """The list of items for the current page"""
+
     has_more: bool
+    """Whether there are more items available after this set"""
+
     url: Optional[str] = None
+    """The URL for accessing this list"""

@@ -21,8 +21,15 @@ class OpenAIEmbeddingData(Model):
     """A single embedding data object from an OpenAI-compatible embeddings response."""
 
     object: Literal["embedding"] = "embedding"
+    """The object type."""
+
     embedding: Union[list[float], str]
+    """The embedding vector as a list of floats (when encoding_format='float') or as a base64-encoded
+    string.
+    """
+
     index: int
+    """The index of the embedding in the input list."""
 
 
 @dataclass(kw_only=True)
@@ -30,7 +37,10 @@ class OpenAIEmbeddingUsage(Model):
     """Usage information for an OpenAI-compatible embeddings response."""
 
     prompt_tokens: int
+    """The number of tokens in the input."""
+
     total_tokens: int
+    """The total number of tokens used."""
 
 
 @dataclass(kw_only=True)
@@ -38,6 +48,13 @@ class OpenAIEmbeddingsResponse(Model):
     """Response from an OpenAI-compatible embeddings request."""
 
     object: Literal["list"] = "list"
+    """The object type."""
+
     data: list[OpenAIEmbeddingData]
+    """List of embedding data objects."""
+
     model: str
+    """The model that was used to generate the embeddings."""
+
     usage: OpenAIEmbeddingUsage
+    """Usage information."""

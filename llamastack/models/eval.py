@@ -31,6 +31,7 @@ class GreedySamplingStrategy(Model):
     """Greedy sampling strategy that selects the highest probability token at each step."""
 
     type: Literal["greedy"] = "greedy"
+    """Must be 'greedy' to identify this sampling strategy."""
 
 
 @dataclass(kw_only=True)
@@ -38,7 +39,10 @@ class TopKSamplingStrategy(Model):
     """Top-k sampling strategy that restricts sampling to the k most likely tokens."""
 
     type: Literal["top_k"] = "top_k"
+    """Must be 'top_k' to identify this sampling strategy."""
+
     top_k: int
+    """Number of top tokens to consider for sampling. Must be at least 1."""
 
 
 @dataclass(kw_only=True)
@@ -48,8 +52,13 @@ class TopPSamplingStrategy(Model):
     """
 
     type: Literal["top_p"] = "top_p"
+    """Must be 'top_p' to identify this sampling strategy."""
+
     temperature: Optional[float] = None
+    """Controls randomness in sampling. Higher values increase randomness."""
+
     top_p: Optional[float] = None
+    """Cumulative probability threshold for nucleus sampling."""
 
 
 SamplingStrategy = Union[GreedySamplingStrategy, TopPSamplingStrategy, TopKSamplingStrategy]
@@ -61,9 +70,22 @@ class SamplingParams(Model):
     """Sampling parameters for text generation."""
 
     strategy: Optional[SamplingStrategy] = union_field(Optional[SamplingStrategy], default=None)
+    """The sampling strategy to use."""
+
     max_tokens: Optional[int] = None
+    """The maximum number of tokens that can be generated in the completion. The token count of your prompt
+    plus max_tokens cannot exceed the model's context length.
+    """
+
     repetition_penalty: Optional[float] = None
+    """Number between -2.0 and 2.0. Positive values penalize new tokens based on whether they appear in the
+    text so far.
+    """
+
     stop: Optional[list[str]] = None
+    """Up to 4 sequences where the API will stop generating further tokens. The returned text will not
+    contain the stop sequence.
+    """
 
 
 @dataclass(kw_only=True)
@@ -71,7 +93,12 @@ class SystemMessage(Model):
     """A system message providing instructions or context to the model."""
 
     role: Literal["system"] = "system"
+    """Must be 'system' to identify this as a system message."""
+
     content: InterleavedContent = union_field(InterleavedContent)
+    """The content of the 'system prompt'. If multiple system messages are provided, they are concatenated.
+    The underlying Llama Stack code may also add other system messages.
+    """
 
 
 @dataclass(kw_only=True)
@@ -79,9 +106,15 @@ class ModelCandidate(Model):
     """A model candidate for evaluation."""
 
     type: Literal["model"] = "model"
+
     model: str
+    """The model ID to evaluate"""
+
     sampling_params: SamplingParams
+    """The sampling parameters for the model"""
+
     system_message: Optional[SystemMessage] = None
+    """The system message providing instructions or context to the model"""
 
 
 @dataclass(kw_only=True)
@@ -89,10 +122,17 @@ class BenchmarkConfig(Model):
     """A benchmark configuration for evaluation."""
 
     eval_candidate: ModelCandidate
+    """The candidate to evaluate"""
+
     scoring_params: Optional[dict[str, ScoringFnParams]] = union_field(
         Optional[dict[str, ScoringFnParams]], default=None
     )
+    """Map between scoring function id and parameters for each scoring function you want to run"""
+
     num_examples: Optional[int] = None
+    """Number of examples to evaluate (useful for testing), if not provided, all examples in the dataset
+    will be evaluated
+    """
 
 
 @dataclass(kw_only=True)
@@ -100,7 +140,10 @@ class EvaluateResponse(Model):
     """The response from an evaluation."""
 
     generations: list[dict[str, Any]]
+    """The generations from the evaluation"""
+
     scores: dict[str, ScoringResult]
+    """The scores from the evaluation. Each key in the dict is a scoring function name"""
 
 
 # Status of a job execution.
@@ -112,4 +155,7 @@ class Job(Model):
     """A job execution instance with status tracking."""
 
     job_id: str
+    """Unique identifier for the job"""
+
     status: JobStatus
+    """Current execution status of the job"""

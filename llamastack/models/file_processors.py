@@ -21,14 +21,31 @@ class Chunk(Model):
     """A chunk of content from file processing."""
 
     content: InterleavedContent = union_field(InterleavedContent)
+    """The content of the chunk, which can be interleaved text, images, or other types."""
+
     chunk_id: str
+
     metadata: Optional[dict[str, Any]] = None
+    """Metadata associated with the chunk that will be used in the model context during inference."""
+
     chunk_metadata: ChunkMetadata
+    """Metadata for the chunk that will NOT be used in the context during inference. The `chunk_metadata`
+    is required backend functionality.
+    """
 
 
 @dataclass(kw_only=True)
 class ProcessFileResponse(Model):
-    """Response model for file processing operation."""
+    """Response model for file processing operation.
+
+    Returns a list of chunks ready for storage in vector databases. Each chunk contains the content and
+    metadata.
+    """
 
     chunks: list[Chunk]
+    """Processed chunks from the file. Always returns at least one chunk."""
+
     metadata: dict[str, Any]
+    """Processing-run metadata such as processor name/version, processing_time_ms, page_count,
+    extraction_method (e.g. docling/pypdf/ocr), confidence scores, plus provider-specific fields.
+    """

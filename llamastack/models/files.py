@@ -27,12 +27,25 @@ class OpenAIFileObject(Model):
     """OpenAI File object as defined in the OpenAI Files API."""
 
     object: Literal["file"] = "file"
+    """The object type, which is always 'file'."""
+
     id: str
+    """The file identifier, which can be referenced in the API endpoints."""
+
     bytes: int
+    """The size of the file, in bytes."""
+
     created_at: int
+    """The Unix timestamp (in seconds) for when the file was created."""
+
     expires_at: Optional[int] = None
+    """The Unix timestamp (in seconds) for when the file expires."""
+
     filename: str
+    """The name of the file."""
+
     purpose: OpenAIFilePurpose
+    """The intended purpose of the file."""
 
 
 @dataclass(kw_only=True)
@@ -40,10 +53,19 @@ class ListOpenAIFileResponse(Model):
     """Response for listing files in OpenAI Files API."""
 
     data: list[OpenAIFileObject]
+    """The list of files."""
+
     has_more: bool
+    """Whether there are more files available beyond this page."""
+
     first_id: Optional[str] = None
+    """The ID of the first file in the list for pagination."""
+
     last_id: Optional[str] = None
+    """The ID of the last file in the list for pagination."""
+
     object: Literal["list"] = "list"
+    """The object type, which is always 'list'."""
 
 
 @dataclass(kw_only=True)
@@ -51,7 +73,10 @@ class ExpiresAfter(Model):
     """Control expiration of uploaded files."""
 
     anchor: Literal["created_at"] = "created_at"
+    """The anchor point for expiration, must be 'created_at'."""
+
     seconds: int
+    """Seconds until expiration, between 3600 (1 hour) and 2592000 (30 days)."""
 
 
 @dataclass(kw_only=True)
@@ -59,5 +84,10 @@ class OpenAIFileDeleteResponse(Model):
     """Response for deleting a file in OpenAI Files API."""
 
     id: str
+    """The file identifier that was deleted."""
+
     object: Literal["file"] = "file"
+    """The object type, which is always 'file'."""
+
     deleted: bool
+    """Whether the file was successfully deleted."""

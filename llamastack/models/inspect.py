@@ -27,6 +27,7 @@ class HealthInfo(Model):
     """Health status information for the service."""
 
     status: HealthStatus
+    """The health status of the service"""
 
 
 @dataclass(kw_only=True)
@@ -34,8 +35,13 @@ class RouteInfo(Model):
     """Information about an API route including its path, method, and implementing providers."""
 
     route: str
+    """The API route path"""
+
     method: str
+    """The HTTP method for the route"""
+
     provider_types: list[str]
+    """List of provider types implementing this route"""
 
 
 @dataclass(kw_only=True)
@@ -43,6 +49,7 @@ class ListRoutesResponse(Model):
     """Response containing a list of all available API routes."""
 
     data: list[RouteInfo]
+    """List of available API routes"""
 
 
 @dataclass(kw_only=True)
@@ -50,3 +57,4 @@ class VersionInfo(Model):
     """Version information for the service."""
 
     version: str
+    """The version string of the service"""

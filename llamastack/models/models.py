@@ -19,7 +19,15 @@ __all__ = [
 
 @dataclass(kw_only=True)
 class OpenAIModel(Model):
-    """A model from OpenAI."""
+    """A model from OpenAI.
+
+    :id: The ID of the model
+    :object: The object type, which will be "model"
+    :created: The Unix timestamp in seconds when the model was created
+    :owned_by: The owner of the model
+    :custom_metadata: Llama Stack-specific metadata including model_type, provider info, and additional
+      metadata
+    """
 
     id: str
     object: Literal["model"] = "model"
@@ -33,6 +41,7 @@ class OpenAIListModelsResponse(Model):
     """Response containing a list of OpenAI model objects."""
 
     data: list[OpenAIModel]
+    """List of OpenAI model objects."""
 
 
 # Enumeration of supported model types in Llama Stack.
@@ -44,9 +53,24 @@ class RegisteredModel(Model):
     """A model resource representing an AI model registered in Llama Stack."""
 
     identifier: str
+    """Unique identifier for this resource in llama stack"""
+
     provider_resource_id: Optional[str] = None
+    """Unique identifier for this resource in the provider"""
+
     provider_id: str
+    """ID of the provider that owns this resource"""
+
     type: Literal["model"] = "model"
+    """The resource type, always 'model' for model resources"""
+
     metadata: Optional[dict[str, Any]] = None
+    """Any additional metadata for this model"""
+
     model_type: Optional[ModelType] = None
+    """The type of model (LLM or embedding model)"""
+
     model_validation: Optional[bool] = None
+    """Enable model availability check during registration. When false (default), validation is deferred to
+    runtime and model is preserved during provider refresh.
+    """

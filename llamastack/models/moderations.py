@@ -20,11 +20,22 @@ class ModerationObjectResults(Model):
     """A moderation result object containing flagged status and category information."""
 
     flagged: bool
+    """Whether any of the below categories are flagged"""
+
     categories: Optional[dict[str, bool]] = None
+    """A dictionary of the categories, and whether they are flagged or not"""
+
     category_applied_input_types: Optional[dict[str, list[str]]] = None
+    """A dictionary of the categories along with the input type(s) that the score applies to"""
+
     category_scores: Optional[dict[str, float]] = None
+    """A dictionary of the categories along with their scores as predicted by model"""
+
     user_message: Optional[str] = None
+    """A message to convey to the user about the moderation result"""
+
     metadata: Optional[dict[str, Any]] = None
+    """Additional metadata about the moderation"""
 
 
 @dataclass(kw_only=True)
@@ -32,5 +43,10 @@ class ModerationObject(Model):
     """A moderation object containing the results of content classification."""
 
     id: str
+    """The unique identifier for the moderation request"""
+
     model: str
+    """The model used to generate the moderation results"""
+
     results: list[ModerationObjectResults]
+    """A list of moderation result objects"""

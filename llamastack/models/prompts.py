@@ -20,10 +20,19 @@ class Prompt(Model):
     """A prompt resource representing a stored OpenAI Compatible prompt template in Llama Stack."""
 
     prompt: Optional[str] = None
+    """The system prompt with variable placeholders"""
+
     version: int
+    """Version (integer starting at 1, incremented on save)"""
+
     prompt_id: str
+    """Unique identifier in format 'pmpt_<48-digit-hash>'"""
+
     variables: Optional[list[str]] = None
+    """List of variable names that can be used in the prompt template"""
+
     is_default: Optional[bool] = None
+    """Boolean indicating whether this version is the default version"""
 
 
 @dataclass(kw_only=True)

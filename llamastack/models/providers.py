@@ -20,10 +20,19 @@ class ProviderInfo(Model):
     """Information about a registered provider including its configuration and health status."""
 
     api: str
+    """The API name this provider implements"""
+
     provider_id: str
+    """Unique identifier for the provider"""
+
     provider_type: str
+    """The type of provider implementation"""
+
     config: dict[str, Any]
+    """Configuration parameters for the provider"""
+
     health: dict[str, Any]
+    """Current health status of the provider"""
 
 
 @dataclass(kw_only=True)
@@ -31,3 +40,4 @@ class ListProvidersResponse(Model):
     """Response containing a list of all available providers."""
 
     data: list[ProviderInfo]
+    """List of provider information objects"""

@@ -29,7 +29,10 @@ class RerankData(Model):
     """A single rerank result from a reranking response."""
 
     index: int
+    """The original index of the document in the input list."""
+
     relevance_score: float
+    """The relevance score from the model output. Higher scores indicate greater relevance."""
 
 
 @dataclass(kw_only=True)
@@ -37,3 +40,4 @@ class RerankResponse(Model):
     """Response from a reranking request."""
 
     data: list[RerankData]
+    """List of rerank result objects, sorted by relevance score (descending)."""

@@ -137,9 +137,15 @@ class OpenAIResponseInputMessageContentImage(Model):
     """Image content for input messages in OpenAI response format."""
 
     detail: Optional[Literal["low", "high", "auto"]] = None
+    """Level of detail for image processing, can be "low", "high", or "auto" """
+
     type: Literal["input_image"] = "input_image"
+    """Content type identifier, always "input_image" """
+
     file_id: Optional[str] = None
+
     image_url: Optional[str] = None
+    """(Optional) URL of the image content"""
 
 
 @dataclass(kw_only=True)
@@ -147,7 +153,10 @@ class OpenAIResponseInputMessageContentText(Model):
     """Text content for input messages in OpenAI response format."""
 
     text: str
+    """The text content of the input message"""
+
     type: Literal["input_text"] = "input_text"
+    """Content type identifier, always "input_text" """
 
 
 OpenAIResponseInputMessageContent = Union[
@@ -198,7 +207,10 @@ class OpenAIResponseContentPartRefusal(Model):
     """Refusal content within a streamed response part."""
 
     type: Literal["refusal"] = "refusal"
+    """Content part type identifier, always "refusal" """
+
     refusal: str
+    """Refusal text supplied by the model"""
 
 
 @dataclass(kw_only=True)
@@ -206,10 +218,19 @@ class OpenAIResponseAnnotationCitation(Model):
     """URL citation annotation for referencing external web resources."""
 
     type: Literal["url_citation"] = "url_citation"
+    """Annotation type identifier, always "url_citation" """
+
     end_index: int
+    """End position of the citation span in the content"""
+
     start_index: int
+    """Start position of the citation span in the content"""
+
     title: str
+    """Title of the referenced web resource"""
+
     url: str
+    """URL of the referenced web resource"""
 
 
 @dataclass(kw_only=True)
@@ -229,9 +250,16 @@ class OpenAIResponseAnnotationFileCitation(Model):
     """File citation annotation for referencing specific files in response content."""
 
     type: Literal["file_citation"] = "file_citation"
+    """Annotation type identifier, always "file_citation" """
+
     file_id: str
+    """Unique identifier of the referenced file"""
+
     filename: str
+    """Name of the referenced file"""
+
     index: int
+    """Position index of the citation within the content"""
 
 
 @dataclass(kw_only=True)
@@ -276,7 +304,11 @@ OPENAI_RESPONSE_MESSAGE_CONTENT = TaggedUnion(OpenAIResponseMessageContent, tag=
 
 @dataclass(kw_only=True)
 class OpenAIResponseMessage(Model):
-    """Corresponds to the various Message types in the Responses API."""
+    """Corresponds to the various Message types in the Responses API.
+
+    They are all under one type because the Responses API gives them all the same "type" value, and there
+    is no way to tell them apart in certain scenarios.
+    """
 
     content: Union[str, list[OpenAIResponseMessageContent]] = union_field(
         Union[str, list[OpenAIResponseMessageContent]]
@@ -303,10 +335,19 @@ class OpenAIResponseOutputMessageFileSearchToolCall(Model):
     """File search tool call output message for OpenAI responses."""
 
     id: str
+    """Unique identifier for this tool call"""
+
     queries: list[str]
+    """List of search queries executed"""
+
     status: str
+    """Current status of the file search operation"""
+
     type: Literal["file_search_call"] = "file_search_call"
+    """Tool call type identifier, always "file_search_call" """
+
     results: Optional[list[OpenAIResponseOutputMessageFileSearchToolCallResults]] = None
+    """(Optional) Search results returned by the file search operation"""
 
 
 @dataclass(kw_only=True)
@@ -314,11 +355,22 @@ class OpenAIResponseOutputMessageFunctionToolCall(Model):
     """Function tool call output message for OpenAI responses."""
 
     call_id: str
+    """Unique identifier for the function call"""
+
     name: str
+    """Name of the function being called"""
+
     arguments: str
+    """JSON string containing the function arguments"""
+
     type: Literal["function_call"] = "function_call"
+    """Tool call type identifier, always "function_call" """
+
     id: Optional[str] = None
+    """(Optional) Additional identifier for the tool call"""
+
     status: Optional[str] = None
+    """(Optional) Current status of the function call execution"""
 
 
 @dataclass(kw_only=True)
@@ -326,12 +378,25 @@ class OpenAIResponseOutputMessageMCPCall(Model):
     """Model Context Protocol (MCP) call output message for OpenAI responses."""
 
     id: str
+    """Unique identifier for this MCP call"""
+
     type: Literal["mcp_call"] = "mcp_call"
+    """Tool call type identifier, always "mcp_call" """
+
     arguments: str
+    """JSON string containing the MCP call arguments"""
+
     name: str
+    """Name of the MCP method being called"""
+
     server_label: str
+    """Label identifying the MCP server handling the call"""
+
     error: Optional[str] = None
+    """(Optional) Error message if the MCP call failed"""
+
     output: Optional[str] = None
+    """(Optional) Output result from the successful MCP call"""
 
 
 @dataclass(kw_only=True)
@@ -348,9 +413,16 @@ class OpenAIResponseOutputMessageMCPListTools(Model):
     """MCP list tools output message containing available tools from an MCP server."""
 
     id: str
+    """Unique identifier for this MCP list tools operation"""
+
     type: Literal["mcp_list_tools"] = "mcp_list_tools"
+    """Tool call type identifier, always "mcp_list_tools" """
+
     server_label: str
+    """Label identifying the MCP server providing the tools"""
+
     tools: list[MCPListToolsTool]
+    """List of available tools provided by the MCP server"""
 
 
 @dataclass(kw_only=True)
@@ -358,7 +430,10 @@ class OpenAIResponseOutputMessageReasoningContent(Model):
     """Reasoning text from the model."""
 
     text: str
+    """The reasoning text content from the model."""
+
     type: Literal["reasoning_text"] = "reasoning_text"
+    """The type identifier, always 'reasoning_text'."""
 
 
 @dataclass(kw_only=True)
@@ -366,7 +441,10 @@ class OpenAIResponseOutputMessageReasoningSummary(Model):
     """A summary of reasoning output from the model."""
 
     text: str
+    """The summary text of the reasoning output."""
+
     type: Literal["summary_text"] = "summary_text"
+    """The type identifier, always 'summary_text'."""
 
 
 @dataclass(kw_only=True)
@@ -374,10 +452,19 @@ class OpenAIResponseOutputMessageReasoningItem(Model):
     """Reasoning output from the model, representing the model's thinking process."""
 
     id: str
+    """Unique identifier for the reasoning output item."""
+
     summary: list[OpenAIResponseOutputMessageReasoningSummary]
+    """Summary of the reasoning output."""
+
     type: Literal["reasoning"] = "reasoning"
+    """The type identifier, always 'reasoning'."""
+
     content: Optional[list[OpenAIResponseOutputMessageReasoningContent]] = None
+    """The reasoning content from the model."""
+
     status: Optional[Literal["in_progress", "completed", "incomplete"]] = None
+    """The status of the reasoning output."""
 
 
 @dataclass(kw_only=True)
@@ -385,8 +472,13 @@ class OpenAIResponseOutputMessageWebSearchToolCall(Model):
     """Web search tool call output message for OpenAI responses."""
 
     id: str
+    """Unique identifier for this tool call"""
+
     status: str
+    """Current status of the web search operation"""
+
     type: Literal["web_search_call"] = "web_search_call"
+    """Tool call type identifier, always "web_search_call" """
 
 
 ConversationItem = Union[
@@ -409,7 +501,10 @@ class OpenAIResponseError(Model):
     """Error details for failed OpenAI response requests."""
 
     code: str
+    """Error code identifying the type of failure"""
+
     message: str
+    """Human-readable error message describing the failure"""
 
 
 @dataclass(kw_only=True)
@@ -513,10 +608,15 @@ class OpenAIResponsePrompt(Model):
 
 @dataclass(kw_only=True)
 class OpenAIResponseReasoning(Model):
-    """Configuration for reasoning effort in OpenAI responses."""
+    """Configuration for reasoning effort in OpenAI responses.
+
+    Controls how much reasoning the model performs before generating a response.
+    """
 
     effort: Optional[Literal["none", "minimal", "low", "medium", "high", "xhigh"]] = None
+
     summary: Optional[Literal["auto", "concise", "detailed"]] = None
+    """Summary mode for reasoning output. One of 'auto', 'concise', or 'detailed'."""
 
 
 @dataclass(kw_only=True)
@@ -535,18 +635,42 @@ class OpenAIResponseText(Model):
     """Text response configuration for OpenAI responses."""
 
     format: Optional[OpenAIResponseTextFormat] = None
+    """(Optional) Text format configuration specifying output format requirements"""
 
 
 @dataclass(kw_only=True)
 class SearchRankingOptions(Model):
-    """Options for ranking and filtering search results."""
+    """Options for ranking and filtering search results.
+
+    This class configures how search results are ranked and filtered. You can use algorithm-based rerankers
+    (weighted, RRF) or neural rerankers. Defaults from VectorStoresConfig are used when parameters are not
+    provided.
+
+    Examples: # Weighted ranker with custom alpha SearchRankingOptions(ranker="weighted", alpha=0.7)
+
+    # RRF ranker with custom impact factor SearchRankingOptions(ranker="rrf", impact_factor=50.0)
+
+    # Use config defaults (just specify ranker type) SearchRankingOptions(ranker="weighted") # Uses alpha
+    from VectorStoresConfig
+
+    # Score threshold filtering SearchRankingOptions(ranker="weighted", score_threshold=0.5)
+    """
 
     ranker: Optional[str] = None
+
     score_threshold: Optional[float] = None
+
     alpha: Optional[float] = None
+    """Weight factor for weighted ranker"""
+
     impact_factor: Optional[float] = None
+    """Impact factor for RRF algorithm"""
+
     weights: Optional[dict[str, float]] = None
+    """Weights for combining vector, keyword, and neural scores. Keys: 'vector', 'keyword', 'neural'"""
+
     model: Optional[str] = None
+    """Model identifier for neural reranker"""
 
 
 @dataclass(kw_only=True)
@@ -554,10 +678,19 @@ class OpenAIResponseInputToolFileSearch(Model):
     """File search tool configuration for OpenAI response inputs."""
 
     type: Literal["file_search"] = "file_search"
+    """Tool type identifier, always "file_search" """
+
     vector_store_ids: list[str]
+    """List of vector store identifiers to search within"""
+
     filters: Optional[dict[str, Any]] = None
+    """(Optional) Additional filters to apply to the search"""
+
     max_num_results: Optional[int] = None
+    """(Optional) Maximum number of search results to return (1-50)"""
+
     ranking_options: Optional[SearchRankingOptions] = None
+    """(Optional) Options for ranking and scoring search results"""
 
 
 @dataclass(kw_only=True)
@@ -565,10 +698,19 @@ class OpenAIResponseInputToolFunction(Model):
     """Function tool configuration for OpenAI response inputs."""
 
     type: Literal["function"] = "function"
+    """Tool type identifier, always "function" """
+
     name: str
+    """Name of the function that can be called"""
+
     description: Optional[str] = None
+    """(Optional) Description of what the function does"""
+
     parameters: Optional[dict[str, Any]] = None
+    """(Optional) JSON schema defining the function's parameters"""
+
     strict: Optional[bool] = None
+    """(Optional) Whether to enforce strict parameter validation"""
 
 
 @dataclass(kw_only=True)
@@ -578,7 +720,10 @@ class OpenAIResponseInputToolWebSearch(Model):
     type: Literal[
         "web_search", "web_search_preview", "web_search_preview_2025_03_11", "web_search_2025_08_26"
     ] = "web_search"
+    """Web search tool type variant to use"""
+
     search_context_size: Optional[str] = None
+    """(Optional) Size of search context, must be "low", "medium", or "high" """
 
 
 @dataclass(kw_only=True)
@@ -593,10 +738,15 @@ class OpenAIResponseToolMCP(Model):
     """Model Context Protocol (MCP) tool configuration for OpenAI response object."""
 
     type: Literal["mcp"] = "mcp"
+    """Tool type identifier, always "mcp" """
+
     server_label: str
+    """Label to identify this MCP server"""
+
     allowed_tools: Optional[Union[list[str], AllowedToolsFilter]] = union_field(
         Optional[Union[list[str], AllowedToolsFilter]], default=None
     )
+    """(Optional) Restriction on which tools can be used from this server"""
 
 
 OpenAIResponseTool = Union[
@@ -627,10 +777,19 @@ class OpenAIResponseUsage(Model):
     """Usage information for OpenAI response."""
 
     input_tokens: int
+    """Number of tokens in the input"""
+
     output_tokens: int
+    """Number of tokens in the output"""
+
     total_tokens: int
+    """Total tokens used (input + output)"""
+
     input_tokens_details: OpenAIResponseUsageInputTokensDetails
+    """Detailed breakdown of input token usage"""
+
     output_tokens_details: OpenAIResponseUsageOutputTokensDetails
+    """Detailed breakdown of output token usage"""
 
 
 @dataclass(kw_only=True)
@@ -638,40 +797,89 @@ class OpenAIResponseObjectWithInput(Model):
     """OpenAI response object extended with input context information."""
 
     background: Optional[bool] = None
+
     created_at: int
+    """Unix timestamp when the response was created"""
+
     completed_at: Optional[int] = None
+
     error: Optional[OpenAIResponseError] = None
+    """(Optional) Error details if the response generation failed"""
+
     frequency_penalty: Optional[float] = None
+
     id: str
+    """Unique identifier for this response"""
+
     incomplete_details: Optional[OpenAIResponseIncompleteDetails] = None
+
     model: str
+    """Model identifier used for generation"""
+
     object: Literal["response"] = "response"
+    """Object type identifier, always "response" """
+
     output: list[OpenAIResponseOutput] = union_field(list[OpenAIResponseOutput])
+    """List of generated output items (messages, tool calls, etc.)"""
+
     parallel_tool_calls: Optional[bool] = None
+    """Whether tool calls can be executed in parallel"""
+
     previous_response_id: Optional[str] = None
+    """(Optional) ID of the previous response in a conversation"""
+
     prompt_cache_key: Optional[str] = None
+
     prompt: Optional[OpenAIResponsePrompt] = None
+
     status: str
+    """Current status of the response generation"""
+
     temperature: Optional[float] = None
+    """(Optional) Sampling temperature used for generation"""
+
     text: Optional[OpenAIResponseText] = None
+    """Text formatting configuration for the response"""
+
     top_p: Optional[float] = None
+    """(Optional) Nucleus sampling parameter used for generation"""
+
     top_logprobs: Optional[int] = None
+
     tools: Optional[list[OpenAIResponseTool]] = union_field(Optional[list[OpenAIResponseTool]], default=None)
+    """(Optional) An array of tools the model may call while generating a response."""
+
     tool_choice: Optional[OpenAIResponseInputToolChoice] = union_field(
         Optional[OpenAIResponseInputToolChoice], default=None
     )
+
     truncation: Optional[str] = None
+    """(Optional) Truncation strategy applied to the response"""
+
     usage: Optional[OpenAIResponseUsage] = None
+    """(Optional) Token usage information for the response"""
+
     instructions: Optional[str] = None
+    """(Optional) System message inserted into the model's context"""
+
     max_tool_calls: Optional[int] = None
+
     reasoning: Optional[OpenAIResponseReasoning] = None
+
     max_output_tokens: Optional[int] = None
+
     safety_identifier: Optional[str] = None
+
     service_tier: Optional[str] = None
+
     metadata: Optional[dict[str, str]] = None
+
     presence_penalty: Optional[float] = None
+
     store: bool
+
     input: list[OpenAIResponseInput] = union_field(list[OpenAIResponseInput])
+    """List of input items that led to this response"""
 
 
 @dataclass(kw_only=True)
@@ -679,10 +887,19 @@ class ListOpenAIResponseObject(Model):
     """Paginated list of OpenAI response objects with navigation metadata."""
 
     data: list[OpenAIResponseObjectWithInput]
+    """List of response objects with their input context"""
+
     has_more: bool
+    """Whether there are more results available beyond this page"""
+
     first_id: Optional[str] = None
+    """Identifier of the first item in this page"""
+
     last_id: Optional[str] = None
+    """Identifier of the last item in this page"""
+
     object: Literal["list"] = "list"
+    """Object type identifier, always "list" """
 
 
 @dataclass(kw_only=True)
@@ -698,17 +915,30 @@ class OpenAIResponseInputToolMCP(Model):
     """Model Context Protocol (MCP) tool configuration for OpenAI response inputs."""
 
     type: Literal["mcp"] = "mcp"
+    """Tool type identifier, always "mcp" """
+
     server_label: str
+    """Label to identify this MCP server"""
+
     connector_id: Optional[str] = None
+
     server_url: Optional[str] = None
+    """URL endpoint of the MCP server"""
+
     headers: Optional[dict[str, Any]] = None
+    """(Optional) HTTP headers to include when connecting to the server"""
+
     authorization: Optional[str] = None
+
     require_approval: Optional[Union[Literal["always", "never"], ApprovalFilter]] = union_field(
         Optional[Union[Literal["always", "never"], ApprovalFilter]], default=None
     )
+    """Approval requirement for tool calls ("always", "never", or filter)"""
+
     allowed_tools: Optional[Union[list[str], AllowedToolsFilter]] = union_field(
         Optional[Union[list[str], AllowedToolsFilter]], default=None
     )
+    """(Optional) Restriction on which tools can be used from this server"""
 
 
 OpenAIResponseInputTool = Union[
@@ -725,38 +955,85 @@ class OpenAIResponseObject(Model):
     """Complete OpenAI response object containing generation results and metadata."""
 
     background: Optional[bool] = None
+
     created_at: int
+    """Unix timestamp when the response was created"""
+
     completed_at: Optional[int] = None
+
     error: Optional[OpenAIResponseError] = None
+    """(Optional) Error details if the response generation failed"""
+
     frequency_penalty: Optional[float] = None
+
     id: str
+    """Unique identifier for this response"""
+
     incomplete_details: Optional[OpenAIResponseIncompleteDetails] = None
+
     model: str
+    """Model identifier used for generation"""
+
     object: Literal["response"] = "response"
+    """Object type identifier, always "response" """
+
     output: list[OpenAIResponseOutput] = union_field(list[OpenAIResponseOutput])
+    """List of generated output items (messages, tool calls, etc.)"""
+
     parallel_tool_calls: Optional[bool] = None
+    """Whether tool calls can be executed in parallel"""
+
     previous_response_id: Optional[str] = None
+    """(Optional) ID of the previous response in a conversation"""
+
     prompt_cache_key: Optional[str] = None
+
     prompt: Optional[OpenAIResponsePrompt] = None
+
     status: str
+    """Current status of the response generation"""
+
     temperature: Optional[float] = None
+    """(Optional) Sampling temperature used for generation"""
+
     text: Optional[OpenAIResponseText] = None
+    """Text formatting configuration for the response"""
+
     top_p: Optional[float] = None
+    """(Optional) Nucleus sampling parameter used for generation"""
+
     top_logprobs: Optional[int] = None
+
     tools: Optional[list[OpenAIResponseTool]] = union_field(Optional[list[OpenAIResponseTool]], default=None)
+    """(Optional) An array of tools the model may call while generating a response."""
+
     tool_choice: Optional[OpenAIResponseInputToolChoice] = union_field(
         Optional[OpenAIResponseInputToolChoice], default=None
     )
+
     truncation: Optional[str] = None
+    """(Optional) Truncation strategy applied to the response"""
+
     usage: Optional[OpenAIResponseUsage] = None
+    """(Optional) Token usage information for the response"""
+
     instructions: Optional[str] = None
+    """(Optional) System message inserted into the model's context"""
+
     max_tool_calls: Optional[int] = None
+
     reasoning: Optional[OpenAIResponseReasoning] = None
+
     max_output_tokens: Optional[int] = None
+
     safety_identifier: Optional[str] = None
+
     service_tier: Optional[str] = None
+
     metadata: Optional[dict[str, str]] = None
+
     presence_penalty: Optional[float] = None
+
     store: bool
 
 
@@ -765,8 +1042,12 @@ class OpenAIResponseObjectStreamResponseCompleted(Model):
     """Streaming event indicating a response has been completed."""
 
     response: OpenAIResponseObject
+    """Completed response object"""
+
     sequence_number: int
+
     type: Literal["response.completed"] = "response.completed"
+    """Event type identifier, always "response.completed" """
 
 
 @dataclass(kw_only=True)
@@ -774,11 +1055,18 @@ class OpenAIResponseContentPartOutputText(Model):
     """Text content within a streamed response part."""
 
     type: Literal["output_text"] = "output_text"
+    """Content part type identifier, always "output_text" """
+
     text: str
+    """Text emitted for this content part"""
+
     annotations: Optional[list[OpenAIResponseAnnotations]] = union_field(
         Optional[list[OpenAIResponseAnnotations]], default=None
     )
+    """Structured annotations associated with the text"""
+
     logprobs: Optional[list[OpenAITokenLogProb]] = None
+    """(Optional) Token log probability details"""
 
 
 @dataclass(kw_only=True)
@@ -786,7 +1074,10 @@ class OpenAIResponseContentPartReasoningText(Model):
     """Reasoning text emitted as part of a streamed response."""
 
     type: Literal["reasoning_text"] = "reasoning_text"
+    """Content part type identifier, always "reasoning_text" """
+
     text: str
+    """Reasoning text supplied by the model"""
 
 
 OpenAIResponseContentPart = Union[
@@ -802,12 +1093,25 @@ class OpenAIResponseObjectStreamResponseContentPartAdded(Model):
     """Streaming event for when a new content part is added to a response item."""
 
     content_index: int
+    """Index position of the part within the content array"""
+
     response_id: str
+    """Unique identifier of the response containing this content"""
+
     item_id: str
+    """Unique identifier of the output item containing this content part"""
+
     output_index: int
+    """Index position of the output item in the response"""
+
     part: OpenAIResponseContentPart = union_field(OpenAIResponseContentPart)
+    """The content part that was added"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.content_part.added"] = "response.content_part.added"
+    """Event type identifier, always "response.content_part.added" """
 
 
 @dataclass(kw_only=True)
@@ -815,12 +1119,25 @@ class OpenAIResponseObjectStreamResponseContentPartDone(Model):
     """Streaming event for when a content part is completed."""
 
     content_index: int
+    """Index position of the part within the content array"""
+
     response_id: str
+    """Unique identifier of the response containing this content"""
+
     item_id: str
+    """Unique identifier of the output item containing this content part"""
+
     output_index: int
+    """Index position of the output item in the response"""
+
     part: OpenAIResponseContentPart = union_field(OpenAIResponseContentPart)
+    """The completed content part"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.content_part.done"] = "response.content_part.done"
+    """Event type identifier, always "response.content_part.done" """
 
 
 @dataclass(kw_only=True)
@@ -828,8 +1145,12 @@ class OpenAIResponseObjectStreamResponseCreated(Model):
     """Streaming event indicating a new response has been created."""
 
     response: OpenAIResponseObject
+    """The response object that was created"""
+
     sequence_number: int
+
     type: Literal["response.created"] = "response.created"
+    """Event type identifier, always "response.created" """
 
 
 @dataclass(kw_only=True)
@@ -837,8 +1158,13 @@ class OpenAIResponseObjectStreamResponseFailed(Model):
     """Streaming event emitted when a response fails."""
 
     response: OpenAIResponseObject
+    """Response object describing the failure"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.failed"] = "response.failed"
+    """Event type identifier, always "response.failed" """
 
 
 @dataclass(kw_only=True)
@@ -846,9 +1172,16 @@ class OpenAIResponseObjectStreamResponseFileSearchCallCompleted(Model):
     """Streaming event for completed file search calls."""
 
     item_id: str
+    """Unique identifier of the completed file search call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.file_search_call.completed"] = "response.file_search_call.completed"
+    """Event type identifier, always "response.file_search_call.completed" """
 
 
 @dataclass(kw_only=True)
@@ -856,9 +1189,16 @@ class OpenAIResponseObjectStreamResponseFileSearchCallInProgress(Model):
     """Streaming event for file search calls in progress."""
 
     item_id: str
+    """Unique identifier of the file search call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.file_search_call.in_progress"] = "response.file_search_call.in_progress"
+    """Event type identifier, always "response.file_search_call.in_progress" """
 
 
 @dataclass(kw_only=True)
@@ -866,9 +1206,16 @@ class OpenAIResponseObjectStreamResponseFileSearchCallSearching(Model):
     """Streaming event for file search currently searching."""
 
     item_id: str
+    """Unique identifier of the file search call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.file_search_call.searching"] = "response.file_search_call.searching"
+    """Event type identifier, always "response.file_search_call.searching" """
 
 
 @dataclass(kw_only=True)
@@ -876,10 +1223,19 @@ class OpenAIResponseObjectStreamResponseFunctionCallArgumentsDelta(Model):
     """Streaming event for incremental function call argument updates."""
 
     delta: str
+    """Incremental function call arguments being added"""
+
     item_id: str
+    """Unique identifier of the function call being updated"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.function_call_arguments.delta"] = "response.function_call_arguments.delta"
+    """Event type identifier, always "response.function_call_arguments.delta" """
 
 
 @dataclass(kw_only=True)
@@ -887,10 +1243,19 @@ class OpenAIResponseObjectStreamResponseFunctionCallArgumentsDone(Model):
     """Streaming event for when function call arguments are completed."""
 
     arguments: str
+    """Final complete arguments JSON string for the function call"""
+
     item_id: str
+    """Unique identifier of the completed function call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.function_call_arguments.done"] = "response.function_call_arguments.done"
+    """Event type identifier, always "response.function_call_arguments.done" """
 
 
 @dataclass(kw_only=True)
@@ -898,8 +1263,13 @@ class OpenAIResponseObjectStreamResponseInProgress(Model):
     """Streaming event indicating the response remains in progress."""
 
     response: OpenAIResponseObject
+    """Current response state while in progress"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.in_progress"] = "response.in_progress"
+    """Event type identifier, always "response.in_progress" """
 
 
 @dataclass(kw_only=True)
@@ -907,8 +1277,13 @@ class OpenAIResponseObjectStreamResponseIncomplete(Model):
     """Streaming event emitted when a response ends in an incomplete state."""
 
     response: OpenAIResponseObject
+    """Response object describing the incomplete state"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.incomplete"] = "response.incomplete"
+    """Event type identifier, always "response.incomplete" """
 
 
 @dataclass(kw_only=True)
@@ -938,7 +1313,10 @@ class OpenAIResponseObjectStreamResponseMcpCallCompleted(Model):
     """Streaming event for completed MCP calls."""
 
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.mcp_call.completed"] = "response.mcp_call.completed"
+    """Event type identifier, always "response.mcp_call.completed" """
 
 
 @dataclass(kw_only=True)
@@ -946,7 +1324,10 @@ class OpenAIResponseObjectStreamResponseMcpCallFailed(Model):
     """Streaming event for failed MCP calls."""
 
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.mcp_call.failed"] = "response.mcp_call.failed"
+    """Event type identifier, always "response.mcp_call.failed" """
 
 
 @dataclass(kw_only=True)
@@ -954,9 +1335,16 @@ class OpenAIResponseObjectStreamResponseMcpCallInProgress(Model):
     """Streaming event for MCP calls in progress."""
 
     item_id: str
+    """Unique identifier of the MCP call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.mcp_call.in_progress"] = "response.mcp_call.in_progress"
+    """Event type identifier, always "response.mcp_call.in_progress" """
 
 
 @dataclass(kw_only=True)
@@ -988,10 +1376,19 @@ class OpenAIResponseObjectStreamResponseOutputItemAdded(Model):
     """Streaming event for when a new output item is added to the response."""
 
     response_id: str
+    """Unique identifier of the response containing this output"""
+
     item: OpenAIResponseOutput = union_field(OpenAIResponseOutput)
+    """The output item that was added (message, tool call, etc.)"""
+
     output_index: int
+    """Index position of this item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.output_item.added"] = "response.output_item.added"
+    """Event type identifier, always "response.output_item.added" """
 
 
 @dataclass(kw_only=True)
@@ -999,10 +1396,19 @@ class OpenAIResponseObjectStreamResponseOutputItemDone(Model):
     """Streaming event for when an output item is completed."""
 
     response_id: str
+    """Unique identifier of the response containing this output"""
+
     item: OpenAIResponseOutput = union_field(OpenAIResponseOutput)
+    """The completed output item (message, tool call, etc.)"""
+
     output_index: int
+    """Index position of this item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.output_item.done"] = "response.output_item.done"
+    """Event type identifier, always "response.output_item.done" """
 
 
 @dataclass(kw_only=True)
@@ -1010,12 +1416,25 @@ class OpenAIResponseObjectStreamResponseOutputTextAnnotationAdded(Model):
     """Streaming event for when an annotation is added to output text."""
 
     item_id: str
+    """Unique identifier of the item to which the annotation is being added"""
+
     output_index: int
+    """Index position of the output item in the response's output array"""
+
     content_index: int
+    """Index position of the content part within the output item"""
+
     annotation_index: int
+    """Index of the annotation within the content part"""
+
     annotation: OpenAIResponseAnnotations = union_field(OpenAIResponseAnnotations)
+    """The annotation object being added"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.output_text.annotation.added"] = "response.output_text.annotation.added"
+    """Event type identifier, always "response.output_text.annotation.added" """
 
 
 @dataclass(kw_only=True)
@@ -1023,12 +1442,24 @@ class OpenAIResponseObjectStreamResponseOutputTextDelta(Model):
     """Streaming event for incremental text content updates."""
 
     content_index: int
+    """Index position within the text content"""
+
     delta: str
+    """Incremental text content being added"""
+
     item_id: str
+    """Unique identifier of the output item being updated"""
+
     logprobs: Optional[list[OpenAITokenLogProb]] = None
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.output_text.delta"] = "response.output_text.delta"
+    """Event type identifier, always "response.output_text.delta" """
 
 
 @dataclass(kw_only=True)
@@ -1036,11 +1467,22 @@ class OpenAIResponseObjectStreamResponseOutputTextDone(Model):
     """Streaming event for when text output is completed."""
 
     content_index: int
+    """Index position within the text content"""
+
     text: str
+    """Final complete text content of the output item"""
+
     item_id: str
+    """Unique identifier of the completed output item"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.output_text.done"] = "response.output_text.done"
+    """Event type identifier, always "response.output_text.done" """
 
 
 @dataclass(kw_only=True)
@@ -1048,7 +1490,10 @@ class OpenAIResponseContentPartReasoningSummary(Model):
     """Reasoning summary part in a streamed response."""
 
     type: Literal["summary_text"] = "summary_text"
+    """Content part type identifier, always "summary_text" """
+
     text: str
+    """Summary text"""
 
 
 @dataclass(kw_only=True)
@@ -1056,11 +1501,22 @@ class OpenAIResponseObjectStreamResponseReasoningSummaryPartAdded(Model):
     """Streaming event for when a new reasoning summary part is added."""
 
     item_id: str
+    """Unique identifier of the output item"""
+
     output_index: int
+    """Index position of the output item"""
+
     part: OpenAIResponseContentPartReasoningSummary
+    """The summary part that was added"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     summary_index: int
+    """Index of the summary part within the reasoning summary"""
+
     type: Literal["response.reasoning_summary_part.added"] = "response.reasoning_summary_part.added"
+    """Event type identifier, always "response.reasoning_summary_part.added" """
 
 
 @dataclass(kw_only=True)
@@ -1068,11 +1524,22 @@ class OpenAIResponseObjectStreamResponseReasoningSummaryPartDone(Model):
     """Streaming event for when a reasoning summary part is completed."""
 
     item_id: str
+    """Unique identifier of the output item"""
+
     output_index: int
+    """Index position of the output item"""
+
     part: OpenAIResponseContentPartReasoningSummary
+    """The completed summary part"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     summary_index: int
+    """Index of the summary part within the reasoning summary"""
+
     type: Literal["response.reasoning_summary_part.done"] = "response.reasoning_summary_part.done"
+    """Event type identifier, always "response.reasoning_summary_part.done" """
 
 
 @dataclass(kw_only=True)
@@ -1080,11 +1547,22 @@ class OpenAIResponseObjectStreamResponseReasoningSummaryTextDelta(Model):
     """Streaming event for incremental reasoning summary text updates."""
 
     delta: str
+    """Incremental summary text being added"""
+
     item_id: str
+    """Unique identifier of the output item"""
+
     output_index: int
+    """Index position of the output item"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     summary_index: int
+    """Index of the summary part within the reasoning summary"""
+
     type: Literal["response.reasoning_summary_text.delta"] = "response.reasoning_summary_text.delta"
+    """Event type identifier, always "response.reasoning_summary_text.delta" """
 
 
 @dataclass(kw_only=True)
@@ -1092,11 +1570,22 @@ class OpenAIResponseObjectStreamResponseReasoningSummaryTextDone(Model):
     """Streaming event for when reasoning summary text is completed."""
 
     text: str
+    """Final complete summary text"""
+
     item_id: str
+    """Unique identifier of the output item"""
+
     output_index: int
+    """Index position of the output item"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     summary_index: int
+    """Index of the summary part within the reasoning summary"""
+
     type: Literal["response.reasoning_summary_text.done"] = "response.reasoning_summary_text.done"
+    """Event type identifier, always "response.reasoning_summary_text.done" """
 
 
 @dataclass(kw_only=True)
@@ -1104,11 +1593,22 @@ class OpenAIResponseObjectStreamResponseReasoningTextDelta(Model):
     """Streaming event for incremental reasoning text updates."""
 
     content_index: int
+    """Index position of the reasoning content part"""
+
     delta: str
+    """Incremental reasoning text being added"""
+
     item_id: str
+    """Unique identifier of the output item being updated"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.reasoning_text.delta"] = "response.reasoning_text.delta"
+    """Event type identifier, always "response.reasoning_text.delta" """
 
 
 @dataclass(kw_only=True)
@@ -1116,11 +1616,22 @@ class OpenAIResponseObjectStreamResponseReasoningTextDone(Model):
     """Streaming event for when reasoning text is completed."""
 
     content_index: int
+    """Index position of the reasoning content part"""
+
     text: str
+    """Final complete reasoning text"""
+
     item_id: str
+    """Unique identifier of the completed output item"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.reasoning_text.done"] = "response.reasoning_text.done"
+    """Event type identifier, always "response.reasoning_text.done" """
 
 
 @dataclass(kw_only=True)
@@ -1128,11 +1639,22 @@ class OpenAIResponseObjectStreamResponseRefusalDelta(Model):
     """Streaming event for incremental refusal text updates."""
 
     content_index: int
+    """Index position of the content part"""
+
     delta: str
+    """Incremental refusal text being added"""
+
     item_id: str
+    """Unique identifier of the output item"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.refusal.delta"] = "response.refusal.delta"
+    """Event type identifier, always "response.refusal.delta" """
 
 
 @dataclass(kw_only=True)
@@ -1140,11 +1662,22 @@ class OpenAIResponseObjectStreamResponseRefusalDone(Model):
     """Streaming event for when refusal text is completed."""
 
     content_index: int
+    """Index position of the content part"""
+
     refusal: str
+    """Final complete refusal text"""
+
     item_id: str
+    """Unique identifier of the output item"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.refusal.done"] = "response.refusal.done"
+    """Event type identifier, always "response.refusal.done" """
 
 
 @dataclass(kw_only=True)
@@ -1152,9 +1685,16 @@ class OpenAIResponseObjectStreamResponseWebSearchCallCompleted(Model):
     """Streaming event for completed web search calls."""
 
     item_id: str
+    """Unique identifier of the completed web search call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.web_search_call.completed"] = "response.web_search_call.completed"
+    """Event type identifier, always "response.web_search_call.completed" """
 
 
 @dataclass(kw_only=True)
@@ -1162,9 +1702,16 @@ class OpenAIResponseObjectStreamResponseWebSearchCallInProgress(Model):
     """Streaming event for web search calls in progress."""
 
     item_id: str
+    """Unique identifier of the web search call"""
+
     output_index: int
+    """Index position of the item in the output list"""
+
     sequence_number: int
+    """Sequential number for ordering streaming events"""
+
     type: Literal["response.web_search_call.in_progress"] = "response.web_search_call.in_progress"
+    """Event type identifier, always "response.web_search_call.in_progress" """
 
 
 @dataclass(kw_only=True)
@@ -1223,6 +1770,7 @@ class ResponseGuardrailSpec(Model):
     """Specification for a guardrail to apply during response generation."""
 
     type: str
+    """The type/identifier of the guardrail."""
 
 
 # Specify additional output data to include in the model response.
@@ -1242,6 +1790,7 @@ class ResponseStreamOptions(Model):
     """Options that control streamed response behavior."""
 
     include_obfuscation: Optional[bool] = None
+    """Whether to obfuscate sensitive information in streamed output."""
 
 
 # Controls how the service truncates input when it exceeds the model context window.
@@ -1253,8 +1802,13 @@ class OpenAIDeleteResponseObject(Model):
     """Response object confirming deletion of an OpenAI response."""
 
     id: str
+    """Unique identifier of the deleted response"""
+
     object: Literal["response"] = "response"
+    """Object type identifier, always "response" """
+
     deleted: Optional[bool] = None
+    """Deletion confirmation flag, always True"""
 
 
 @dataclass(kw_only=True)
@@ -1262,4 +1816,7 @@ class ListOpenAIResponseInputItem(Model):
     """List container for OpenAI response input items."""
 
     data: list[OpenAIResponseInput] = union_field(list[OpenAIResponseInput])
+    """List of input items"""
+
     object: Literal["list"] = "list"
+    """Object type identifier, always "list" """

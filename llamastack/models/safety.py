@@ -25,8 +25,13 @@ class SafetyViolation(Model):
     """Details of a safety violation detected by content moderation."""
 
     violation_level: ViolationLevel
+    """Severity level of the violation"""
+
     user_message: Optional[str] = None
+    """Message to convey to the user about the violation"""
+
     metadata: Optional[dict[str, Any]] = None
+    """Additional metadata including specific violation codes"""
 
 
 @dataclass(kw_only=True)
@@ -34,3 +39,4 @@ class RunShieldResponse(Model):
     """Response from running a safety shield."""
 
     violation: Optional[SafetyViolation] = None
+    """Safety violation detected by the shield, if any"""

@@ -21,7 +21,10 @@ class ScoringResult(Model):
     """A scoring result for a single row."""
 
     score_rows: list[dict[str, Any]]
+    """The scoring result for each row. Each row is a map of column name to value."""
+
     aggregated_results: dict[str, Any]
+    """Map of metric name to aggregated value"""
 
 
 @dataclass(kw_only=True)
@@ -29,6 +32,7 @@ class ScoreResponse(Model):
     """The response from scoring."""
 
     results: dict[str, ScoringResult]
+    """A map of scoring function name to ScoringResult."""
 
 
 @dataclass(kw_only=True)
@@ -36,4 +40,7 @@ class ScoreBatchResponse(Model):
     """Response from batch scoring operations on datasets."""
 
     dataset_id: Optional[str] = None
+    """(Optional) The identifier of the dataset that was scored"""
+
     results: dict[str, ScoringResult]
+    """A map of scoring function name to ScoringResult"""

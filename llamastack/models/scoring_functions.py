@@ -31,6 +31,7 @@ class ArrayType(Model):
     """Parameter type for array values."""
 
     type: Literal["array"] = "array"
+    """Discriminator type. Always "array" """
 
 
 @dataclass(kw_only=True)
@@ -38,6 +39,7 @@ class BooleanType(Model):
     """Parameter type for boolean values."""
 
     type: Literal["boolean"] = "boolean"
+    """Discriminator type. Always "boolean" """
 
 
 @dataclass(kw_only=True)
@@ -45,6 +47,7 @@ class ChatCompletionInputType(Model):
     """Parameter type for chat completion input."""
 
     type: Literal["chat_completion_input"] = "chat_completion_input"
+    """Discriminator type. Always "chat_completion_input" """
 
 
 @dataclass(kw_only=True)
@@ -52,6 +55,7 @@ class CompletionInputType(Model):
     """Parameter type for completion input."""
 
     type: Literal["completion_input"] = "completion_input"
+    """Discriminator type. Always "completion_input" """
 
 
 @dataclass(kw_only=True)
@@ -59,6 +63,7 @@ class JsonType(Model):
     """Parameter type for JSON values."""
 
     type: Literal["json"] = "json"
+    """Discriminator type. Always "json" """
 
 
 @dataclass(kw_only=True)
@@ -66,6 +71,7 @@ class NumberType(Model):
     """Parameter type for numeric values."""
 
     type: Literal["number"] = "number"
+    """Discriminator type. Always "number" """
 
 
 @dataclass(kw_only=True)
@@ -73,6 +79,7 @@ class ObjectType(Model):
     """Parameter type for object values."""
 
     type: Literal["object"] = "object"
+    """Discriminator type. Always "object" """
 
 
 @dataclass(kw_only=True)
@@ -80,6 +87,7 @@ class StringType(Model):
     """Parameter type for string values."""
 
     type: Literal["string"] = "string"
+    """Discriminator type. Always "string" """
 
 
 @dataclass(kw_only=True)
@@ -87,6 +95,7 @@ class UnionType(Model):
     """Parameter type for union values."""
 
     type: Literal["union"] = "union"
+    """Discriminator type. Always "union" """
 
 
 ParamType = Union[
@@ -108,13 +117,27 @@ class ScoringFn(Model):
     """A scoring function resource for evaluating model outputs."""
 
     identifier: str
+    """Unique identifier for this resource in llama stack"""
+
     provider_resource_id: Optional[str] = None
+    """Unique identifier for this resource in the provider"""
+
     provider_id: str
+    """ID of the provider that owns this resource"""
+
     type: Literal["scoring_function"] = "scoring_function"
+    """The resource type, always scoring_function"""
+
     description: Optional[str] = None
+
     metadata: Optional[dict[str, Any]] = None
+    """Any additional metadata for this definition"""
+
     return_type: ParamType = union_field(ParamType)
+    """The return type of the deterministic function"""
+
     params: Optional[ScoringFnParams] = union_field(Optional[ScoringFnParams], default=None)
+    """The parameters for the scoring function for benchmark eval, these can be overridden for app eval"""
 
 
 @dataclass(kw_only=True)
@@ -122,3 +145,4 @@ class ListScoringFunctionsResponse(Model):
     """Response containing a list of scoring function objects."""
 
     data: list[ScoringFn]
+    """List of scoring function objects."""

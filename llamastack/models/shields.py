@@ -20,10 +20,19 @@ class Shield(Model):
     """A safety shield resource that can be used to check content."""
 
     identifier: str
+    """Unique identifier for this resource in llama stack"""
+
     provider_resource_id: Optional[str] = None
+    """Unique identifier for this resource in the provider"""
+
     provider_id: str
+    """ID of the provider that owns this resource"""
+
     type: Literal["shield"] = "shield"
+    """The resource type, always shield"""
+
     params: Optional[dict[str, Any]] = None
+    """(Optional) Configuration parameters for the shield"""
 
 
 @dataclass(kw_only=True)
@@ -31,3 +40,4 @@ class ListShieldsResponse(Model):
     """Response containing a list of all shields."""
 
     data: list[Shield]
+    """List of shield objects"""

@@ -20,11 +20,22 @@ class ToolDef(Model):
     """Tool definition used in runtime contexts."""
 
     toolgroup_id: Optional[str] = None
+    """The ID of the tool group this tool belongs to."""
+
     name: str
+    """The name of the tool."""
+
     description: Optional[str] = None
+    """A human-readable description of what the tool does."""
+
     input_schema: Optional[dict[str, Any]] = None
+    """JSON Schema describing the tool's input parameters."""
+
     output_schema: Optional[dict[str, Any]] = None
+    """JSON Schema describing the tool's output format."""
+
     metadata: Optional[dict[str, Any]] = None
+    """Additional metadata associated with the tool."""
 
 
 @dataclass(kw_only=True)
@@ -32,3 +43,4 @@ class ListToolDefsResponse(Model):
     """Response containing a list of tool definitions."""
 
     data: list[ToolDef]
+    """List of tool definitions."""

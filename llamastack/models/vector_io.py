@@ -18,7 +18,10 @@ __all__ = [
 
 @dataclass(kw_only=True)
 class EmbeddedChunk(Model):
-    """A chunk of content with its embedding vector for vector database operations."""
+    """A chunk of content with its embedding vector for vector database operations.
+
+    Inherits all fields from Chunk and adds embedding-related fields.
+    """
 
     content: InterleavedContent = union_field(InterleavedContent)
     chunk_id: str
@@ -34,4 +37,7 @@ class QueryChunksResponse(Model):
     """Response from querying chunks in a vector database."""
 
     chunks: list[EmbeddedChunk]
+    """List of content chunks returned from the query"""
+
     scores: list[float]
+    """Relevance scores corresponding to each returned chunk"""

@@ -40,10 +40,19 @@ class VectorStoreFileCounts(Model):
     """File processing status counts for a vector store."""
 
     completed: int
+    """Number of files that have been successfully processed"""
+
     cancelled: int
+    """Number of files that had their processing cancelled"""
+
     failed: int
+    """Number of files that failed to process"""
+
     in_progress: int
+    """Number of files currently being processed"""
+
     total: int
+    """Total number of files in the vector store"""
 
 
 @dataclass(kw_only=True)
@@ -51,16 +60,37 @@ class VectorStoreObject(Model):
     """OpenAI Vector Store object."""
 
     id: str
+    """Unique identifier for the vector store"""
+
     object: Optional[str] = None
+    """Object type identifier, always "vector_store" """
+
     created_at: int
+    """Timestamp when the vector store was created"""
+
     name: Optional[str] = None
+    """(Optional) Name of the vector store"""
+
     usage_bytes: Optional[int] = None
+    """Storage space used by the vector store in bytes"""
+
     file_counts: VectorStoreFileCounts
+    """File processing status counts for the vector store"""
+
     status: Optional[str] = None
+    """Current status of the vector store"""
+
     expires_after: Optional[dict[str, Any]] = None
+    """(Optional) Expiration policy for the vector store"""
+
     expires_at: Optional[int] = None
+    """(Optional) Timestamp when the vector store will expire"""
+
     last_active_at: Optional[int] = None
+    """(Optional) Timestamp of last activity on the vector store"""
+
     metadata: Optional[dict[str, Any]] = None
+    """Set of key-value pairs that can be attached to the vector store"""
 
 
 @dataclass(kw_only=True)
@@ -68,10 +98,19 @@ class VectorStoreListResponse(Model):
     """Response from listing vector stores."""
 
     object: Optional[str] = None
+    """Object type identifier, always "list" """
+
     data: list[VectorStoreObject]
+    """List of vector store objects"""
+
     first_id: Optional[str] = None
+    """(Optional) ID of the first vector store in the list for pagination"""
+
     last_id: Optional[str] = None
+    """(Optional) ID of the last vector store in the list for pagination"""
+
     has_more: Optional[bool] = None
+    """Whether there are more vector stores available beyond this page"""
 
 
 @dataclass(kw_only=True)
@@ -79,6 +118,7 @@ class VectorStoreChunkingStrategyAuto(Model):
     """Automatic chunking strategy for vector store files."""
 
     type: Literal["auto"] = "auto"
+    """Strategy type, always "auto" for automatic chunking"""
 
 
 @dataclass(kw_only=True)
@@ -86,11 +126,26 @@ class VectorStoreChunkingStrategyContextualConfig(Model):
     """Configuration for contextual chunking that uses an LLM to situate chunks within the document."""
 
     model_id: Optional[str] = None
+    """LLM model for generating context. Falls back to VectorStoresConfig.contextual_retrieval_params.model
+    if not provided.
+    """
+
     context_prompt: Optional[str] = None
+    """Prompt template for contextual retrieval. Uses WHOLE_DOCUMENT and CHUNK_CONTENT placeholders wrapped
+    in double curly braces.
+    """
+
     max_chunk_size_tokens: Optional[int] = None
+    """Maximum tokens per chunk. Suggested ~700 to allow room for prepended context."""
+
     chunk_overlap_tokens: Optional[int] = None
+    """Tokens to overlap between adjacent chunks. Must be less than max_chunk_size_tokens."""
+
     timeout_seconds: Optional[int] = None
+    """Timeout per LLM call in seconds. Falls back to config default if not provided."""
+
     max_concurrency: Optional[int] = None
+    """Maximum concurrent LLM calls. Falls back to config default if not provided."""
 
 
 @dataclass(kw_only=True)
@@ -98,7 +153,10 @@ class VectorStoreChunkingStrategyContextual(Model):
     """Contextual chunking strategy that uses an LLM to situate chunks within the document."""
 
     type: Literal["contextual"] = "contextual"
+    """Strategy type identifier."""
+
     contextual: VectorStoreChunkingStrategyContextualConfig
+    """Configuration for contextual chunking."""
 
 
 @dataclass(kw_only=True)
@@ -106,7 +164,10 @@ class VectorStoreChunkingStrategyStaticConfig(Model):
     """Configuration for static chunking strategy."""
 
     chunk_overlap_tokens: Optional[int] = None
+    """Number of tokens to overlap between adjacent chunks"""
+
     max_chunk_size_tokens: Optional[int] = None
+    """Maximum number of tokens per chunk, must be between 100 and 4096"""
 
 
 @dataclass(kw_only=True)
@@ -114,7 +175,10 @@ class VectorStoreChunkingStrategyStatic(Model):
     """Static chunking strategy with configurable parameters."""
 
     type: Literal["static"] = "static"
+    """Strategy type, always "static" for static chunking"""
+
     static: VectorStoreChunkingStrategyStaticConfig
+    """Configuration parameters for the static chunking strategy"""
 
 
 VectorStoreChunkingStrategy = Union[
@@ -128,8 +192,13 @@ class VectorStoreDeleteResponse(Model):
     """Response from deleting a vector store."""
 
     id: str
+    """Unique identifier of the deleted vector store"""
+
     object: Optional[str] = None
+    """Object type identifier for the deletion response"""
+
     deleted: Optional[bool] = None
+    """Whether the deletion operation was successful"""
 
 
 @dataclass(kw_only=True)
@@ -137,9 +206,15 @@ class VectorStoreContent(Model):
     """Content item from a vector store file or search result."""
 
     type: Literal["text"] = "text"
+    """Content type, currently only "text" is supported"""
+
     text: str
+    """The actual text content"""
+
     embedding: Optional[list[float]] = None
+
     chunk_metadata: Optional[ChunkMetadata] = None
+
     metadata: Optional[dict[str, Any]] = None
 
 
@@ -148,10 +223,19 @@ class VectorStoreSearchResponse(Model):
     """Response from searching a vector store."""
 
     file_id: str
+    """Unique identifier of the file containing the result"""
+
     filename: str
+    """Name of the file containing the result"""
+
     score: float
+    """Relevance score for this search result"""
+
     attributes: Optional[dict[str, Union[str, float, bool]]] = None
+    """(Optional) Key-value attributes associated with the file"""
+
     content: list[VectorStoreContent]
+    """List of content items matching the search query"""
 
 
 @dataclass(kw_only=True)
@@ -159,10 +243,19 @@ class VectorStoreSearchResponsePage(Model):
     """Paginated response from searching a vector store."""
 
     object: Optional[str] = None
+    """Object type identifier for the search results page"""
+
     search_query: list[str]
+    """The original search query that was executed"""
+
     data: list[VectorStoreSearchResponse]
+    """List of search result objects"""
+
     has_more: Optional[bool] = None
+    """Whether there are more results available beyond this page"""
+
     next_page: Optional[str] = None
+    """(Optional) Token for retrieving the next page of results"""
 
 
 VectorStoreFileStatus = Literal["completed", "in_progress", "cancelled", "failed"]
@@ -173,7 +266,10 @@ class VectorStoreFileLastError(Model):
     """Error information for failed vector store file processing."""
 
     code: Literal["server_error", "rate_limit_exceeded"]
+    """Error code indicating the type of failure"""
+
     message: str
+    """Human-readable error message describing the failure"""
 
 
 @dataclass(kw_only=True)
@@ -181,14 +277,35 @@ class VectorStoreFileObject(Model):
     """OpenAI Vector Store File object."""
 
     id: str
+    """Unique identifier for the file"""
+
     object: Optional[str] = None
+    """Object type identifier, always "vector_store.file" """
+
     attributes: Optional[dict[str, Union[str, float, bool]]] = None
+    """Set of 16 key-value pairs that can be attached to an object. This can be useful for storing
+    additional information about the object in a structured format, and querying for objects via API or the
+    dashboard. Keys are strings with a maximum length of 64 characters. Values are strings with a maximum
+    length of 512 characters, booleans, or numbers.
+    """
+
     chunking_strategy: VectorStoreChunkingStrategy = union_field(VectorStoreChunkingStrategy)
+    """Strategy used for splitting the file into chunks"""
+
     created_at: int
+    """Timestamp when the file was added to the vector store"""
+
     last_error: Optional[VectorStoreFileLastError] = None
+    """(Optional) Error information if file processing failed"""
+
     status: VectorStoreFileStatus
+    """Current processing status of the file"""
+
     usage_bytes: Optional[int] = None
+    """Storage space used by this file in bytes"""
+
     vector_store_id: str
+    """ID of the vector store containing this file"""
 
 
 @dataclass(kw_only=True)
@@ -196,10 +313,19 @@ class VectorStoreListFilesResponse(Model):
     """Response from listing files in a vector store."""
 
     object: Optional[str] = None
+    """Object type identifier, always "list" """
+
     data: list[VectorStoreFileObject]
+    """List of vector store file objects"""
+
     first_id: Optional[str] = None
+    """(Optional) ID of the first file in the list for pagination"""
+
     last_id: Optional[str] = None
+    """(Optional) ID of the last file in the list for pagination"""
+
     has_more: Optional[bool] = None
+    """Whether there are more files available beyond this page"""
 
 
 @dataclass(kw_only=True)
@@ -207,8 +333,13 @@ class VectorStoreFileDeleteResponse(Model):
     """Response from deleting a vector store file."""
 
     id: str
+    """Unique identifier of the deleted file"""
+
     object: Optional[str] = None
+    """Object type identifier for the deletion response"""
+
     deleted: Optional[bool] = None
+    """Whether the deletion operation was successful"""
 
 
 @dataclass(kw_only=True)
@@ -226,11 +357,22 @@ class VectorStoreFileBatchObject(Model):
     """OpenAI Vector Store File Batch object."""
 
     id: str
+    """Unique identifier for the file batch"""
+
     object: Optional[str] = None
+    """Object type identifier, always "vector_store.file_batch" """
+
     created_at: int
+    """Timestamp when the file batch was created"""
+
     vector_store_id: str
+    """ID of the vector store containing the file batch"""
+
     status: VectorStoreFileStatus
+    """Current processing status of the file batch"""
+
     file_counts: VectorStoreFileCounts
+    """File processing status counts for the batch"""
 
 
 @dataclass(kw_only=True)
@@ -238,7 +380,16 @@ class VectorStoreFilesListInBatchResponse(Model):
     """Response from listing files in a vector store file batch."""
 
     object: Optional[str] = None
+    """Object type identifier, always "list" """
+
     data: list[VectorStoreFileObject]
+    """List of vector store file objects in the batch"""
+
     first_id: Optional[str] = None
+    """(Optional) ID of the first file in the list for pagination"""
+
     last_id: Optional[str] = None
+    """(Optional) ID of the last file in the list for pagination"""
+
     has_more: Optional[bool] = None
+    """Whether there are more files available beyond this page"""

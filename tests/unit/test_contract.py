@@ -381,8 +381,10 @@ def test_plan_and_decoders_build(spec: type) -> None:
     assert plan.decode_response is decoder_for(plan.response_type)
     if spec.stream_chunk is not None:  # type: ignore[attr-defined]
         assert plan.decode_chunk is decoder_for(spec.stream_chunk)  # type: ignore[attr-defined]
-    doc = spec.__doc__ or ""
-    assert doc.strip() and "\n" not in doc.strip(), f"{spec.__name__} needs a one-line docstring"
+    # A summary line (the command line's one-line help), then the operation's description.
+    lines = (spec.__doc__ or "").strip().splitlines()
+    assert lines and lines[0].strip(), f"{spec.__name__} needs a docstring"
+    assert len(lines) == 1 or not lines[1].strip(), f"{spec.__name__}: its summary must be one line"
 
 
 def test_every_model_and_union_has_a_decoder() -> None:

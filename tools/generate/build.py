@@ -17,10 +17,16 @@ from tools.generate.definitions import (
     refs,
     strip_optional,
 )
+from tools.generate.descriptions import (
+    describe_from_other_lines,
+    described,
+    parameter_description,
+    summary_and_description,
+)
 from tools.generate.documents import SOURCE_LINES
 from tools.generate.errata import ERRATA_LOCATIONS, RESPONSE_OVERRIDES, STREAM_ONLY
 from tools.generate.lines import assign_lines
-from tools.generate.naming import SPEC_RESERVED, camel, python_name, short_doc
+from tools.generate.naming import SPEC_RESERVED, camel, python_name
 from tools.generate.schemas import Builder, is_nullable
 from tools.generate.type_text import render
 
@@ -34,7 +40,7 @@ __all__ = [
 
 def build(documents: dict[str, Any]) -> Builder:
     """Every spec and model, from the documents of every line (load_documents)."""
-    builder = Builder(copy.deepcopy({line: documents[line] for line in SOURCE_LINES}))
+    builder = Builder(copy.deepcopy({line: documents[line] for line in SOURCE_LINES}), documents)
     names = [op[4] for op in OPERATIONS]
     if len(set(names)) != len(names):
         raise GeneratorError("two operations share a spec name")
@@ -42,6 +48,7 @@ def build(documents: dict[str, Any]) -> Builder:
         add_operation(builder, line, method, path, group, name)
     for spec in builder.specs:
         assign_lines(documents, spec)
+        describe_from_other_lines(documents, spec)
     clash = set(names) & set(builder.defs)
     if clash:
         raise GeneratorError(f"spec and model names clash: {sorted(clash)} (add RENAMES)")
@@ -101,7 +108,7 @@ def add_operation(builder: Builder, line: str, method: str, path: str, group: st
     deps: set[str] = set()
     taken = set()
 
-    def add(wire: str, t: T, location: str, required: bool) -> None:
+    def add(wire: str, t: T, location: str, required: bool, doc: str) -> None:
         attr = python_name(wire, SPEC_RESERVED)
         if attr in taken:
             raise GeneratorError(f"{name}: two fields become {attr!r}")
@@ -110,10 +117,12 @@ def add_operation(builder: Builder, line: str, method: str, path: str, group: st
         rendered = render(builder, t, request=True)
         if not required:
             rendered = render(builder, optional(t), request=True)
-        fields.append(SpecField(attr, wire, rendered, location, required))
+        fields.append(SpecField(attr, wire, rendered, location, required, doc=doc))
 
+    path_params = {p["name"]: p for p in op.get("parameters", []) if p.get("in") == "path"}
     for param_name in path_names:
-        fields.append(SpecField(param_name, param_name, "str", "path", True))
+        doc = parameter_description(path_params.get(param_name, {}))
+        fields.append(SpecField(param_name, param_name, "str", "path", True, doc=doc))
         taken.add(param_name)
     params = {p["name"]: p for p in op.get("parameters", []) if p.get("in") != "path"}
     for param in params.values():
@@ -121,7 +130,7 @@ def add_operation(builder: Builder, line: str, method: str, path: str, group: st
             raise GeneratorError(f"{name}: parameter location {param['in']!r}")
         t = builder.type_of(line, param.get("schema", {}), name + camel(param["name"]))
         location = ERRATA_LOCATIONS.get((line, method, path, param["name"]), param["in"])
-        add(param["name"], t, location, bool(param.get("required")))
+        add(param["name"], t, location, bool(param.get("required")), parameter_description(param))
     body = op.get("requestBody")
     if body:
         content = body["content"]
@@ -132,9 +141,9 @@ def add_operation(builder: Builder, line: str, method: str, path: str, group: st
             t = builder.type_of(line, prop, name + camel(wire))
             base, _ = strip_optional(t)
             if base.kind == "binary":
-                add(wire, base, "file", wire in required)
+                add(wire, base, "file", wire in required, described(prop))
                 continue
-            add(wire, t, "body", wire in required and not is_nullable(prop))
+            add(wire, t, "body", wire in required and not is_nullable(prop), described(prop))
     response_type, chunk = responses(builder, line, op, name)
     if chunk is not None:
         # Streaming is not a field users set: client.stream(spec) sends "stream": true, and
@@ -152,11 +161,12 @@ def add_operation(builder: Builder, line: str, method: str, path: str, group: st
         paging = "CursorPaging()"
     elif {"start_index", "limit"} <= query:
         paging = "IndexPaging()"
-    doc = short_doc(op.get("summary") or op.get("description"), name + ".")
+    doc, description = summary_and_description(op.get("summary"), op.get("description"))
+    doc = doc or name + "."
     if op.get("deprecated"):
         doc = doc[:-1] + " (deprecated upstream)."
     builder.specs.append(SpecDef(name, group, line, method, path, doc, fields, response, chunk_text, paging,
-                                 name in STREAM_ONLY, deps))
+                                 name in STREAM_ONLY, deps, description=description))
 
 
 def responses(builder: Builder, line: str, op: dict[str, Any], name: str) -> tuple[T, T | None]:

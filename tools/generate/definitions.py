@@ -69,6 +69,7 @@ class FieldDef:
     default: str | None = None  # a Python expression, or None for no default
     factory: str | None = None  # "list" / "dict"
     schema_default: Any = None
+    doc: str = ""  # the property's description (descriptions.normalize), its docstring
 
 
 @dataclass
@@ -76,13 +77,14 @@ class Definition:
     name: str
     kind: str  # "model", "tagged", "alias", "enum"
     line: str
-    doc: str = ""
+    doc: str = ""  # the summary: the description's first sentence
     fields: list[FieldDef] = field(default_factory=list)
     tag: str = ""
     arms: list[str] = field(default_factory=list)  # tagged: arm model names
     type: T | None = None  # alias: the aliased type; enum: the literal
     deps: set[str] = field(default_factory=set)
     module: str = ""
+    description: str = ""  # what the description says after its first sentence
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class SpecField:
     location: str  # path, query, body, file
     required: bool
     lines: tuple[str, ...] | None = None  # the lines that carry it, where fewer than serve the spec
+    doc: str = ""  # the parameter's or body property's description, its docstring
 
 
 @dataclass
@@ -124,6 +127,7 @@ class SpecDef:
     deps: set[str]
     lines: tuple[str, ...] = ()  # every line that serves it, oldest first
     routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> its route, for those lines
+    description: str = ""  # what the operation's description adds to its summary (``doc``)
 
 
 def refs(t: Any) -> set[str]:

@@ -36,7 +36,7 @@ def endpoint_module(builder: Builder, group: str) -> str:
             body.append(f"class {spec.name}(StreamingSpec[{spec.response}, {spec.chunk}]):")
         else:
             body.append(f"class {spec.name}(Spec[{spec.response}]):")
-        body += docstring(spec.doc, "    ")
+        body += docstring("\n\n".join(filter(None, (spec.doc, spec.description))), "    ")
         body.append("")
         body.append(f'    method: ClassVar[str] = "{spec.method}"')
         body.extend(annotated("path", "ClassVar[str]", json.dumps(spec.path), "    "))
@@ -51,8 +51,13 @@ def endpoint_module(builder: Builder, group: str) -> str:
             f for f in spec.fields if f.location != "path" and f.required] + [
             f for f in spec.fields if f.location != "path" and not f.required]
         default_location = "query" if spec.method in ("GET", "DELETE") else "body"
-        for sf in ordered:
+        documented = any(sf.doc for sf in ordered)
+        for i, sf in enumerate(ordered):
+            if documented and i:
+                body.append("")
             body.extend(annotated(sf.attr, sf.type, field_value(sf, default_location), "    "))
+            if sf.doc:  # an attribute docstring: what editors show on hover
+                body.extend(docstring(sf.doc, "    "))
     text = code_only("\n".join(body))
     imports: dict[str, set[str]] = {}
     for name in names_in(builder, text):

@@ -83,13 +83,19 @@ def model_module(builder: Builder, module: str) -> str:
             body.append("@dataclass(kw_only=True)")
             body.append(f"class {definition.name}(Model):")
             if definition.doc:
-                body.extend(docstring(definition.doc, "    "))
+                body.extend(docstring("\n\n".join(filter(None, (definition.doc, definition.description))),
+                                      "    "))
                 if definition.fields:
                     body.append("")
             if not definition.fields and not definition.doc:
                 body.append("    pass")
-            for fd in definition.fields:
+            documented = any(fd.doc for fd in definition.fields)
+            for i, fd in enumerate(definition.fields):
+                if documented and i:
+                    body.append("")
                 body.extend(model_field(builder, fd))
+                if fd.doc:  # an attribute docstring: what editors show on hover
+                    body.extend(docstring(fd.doc, "    "))
     text = code_only("\n".join(body))
     stdlib: dict[str, set[str]] = {}
     if "@dataclass" in text:

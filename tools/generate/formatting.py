@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "LINE_LENGTH",
+    "LIST_ITEM",
     "all_key",
     "annotated",
     "assignment",
@@ -15,6 +16,7 @@ __all__ = [
     "collection",
     "docstring",
     "dunder_all",
+    "fill",
     "first_party_imports",
     "fits",
     "header",
@@ -29,6 +31,8 @@ __all__ = [
 
 
 LINE_LENGTH = 110
+# A line that starts a list item in a description: "- x", "* x", "1. x", ":name: x".
+LIST_ITEM = re.compile(r"^(?:[-*]\s|\d+\.\s|:[\w ]+:)")
 
 
 def split_top(text: str) -> list[str]:
@@ -148,20 +152,38 @@ def annotated(name: str, annotation: str, value: str | None, indent: str) -> lis
 
 
 def docstring(text: str, indent: str) -> list[str]:
-    text = text.replace('"""', "'''").replace("\\", "\\\\")
-    if fits(f'{indent}"""{text}"""'):
-        return [f'{indent}"""{text}"""']
-    words = text.split()
-    lines, current = [], indent + '"""'
-    for word in words:
-        candidate = current + ("" if current.endswith('"""') else " ") + word
-        if len(candidate) > LINE_LENGTH - 3 and not current.endswith('"""'):
+    """``text`` as a triple-quoted string at ``indent``: on one line if it fits, else wrapped,
+    the closing quotes on a line of their own (as ruff format writes docstrings). Paragraphs are
+    separated by a blank line in ``text``; its list items (one per line) wrap under their text."""
+    text = text.replace("\\", "\\\\").replace('"""', "'''")
+    # ruff format's rule too: a closing quote right after a quote would end the string early.
+    one = f'{indent}"""{text}{" " if text.endswith(chr(34)) else ""}"""'
+    if "\n" not in text and fits(one):
+        return [one]
+    lines: list[str] = []
+    for paragraph in ('"""' + text).split("\n\n"):
+        if lines:
+            lines.append("")
+        for item in paragraph.split("\n"):
+            hanging = "  " if LIST_ITEM.match(item.removeprefix('"""')) else ""
+            # 3 short of the line length: ruff format would join a lone line with the quotes
+            lines.extend(fill(item, indent, indent + hanging, LINE_LENGTH - 3))
+    lines.append(indent + '"""')
+    return lines
+
+
+def fill(text: str, first_indent: str, indent: str, width: int = LINE_LENGTH) -> list[str]:
+    """Words filled into lines of ``width``; a word longer than a line gets a line of its own."""
+    words = text.split(" ")
+    lines: list[str] = []
+    current = first_indent + words[0]
+    for word in words[1:]:
+        if len(current) + 1 + len(word) > width:
             lines.append(current)
             current = indent + word
         else:
-            current = candidate
+            current += " " + word
     lines.append(current)
-    lines.append(indent + '"""')
     return lines
 
 

@@ -13,7 +13,6 @@ __all__ = [
     "SPEC_RESERVED",
     "camel",
     "python_name",
-    "short_doc",
     "upper_snake",
 ]
 
@@ -65,20 +64,6 @@ def upper_snake(name: str) -> str:
     name = name.replace("OpenAI", "Openai")
     words = re.findall(r"[A-Z]+(?=[A-Z][a-z0-9]|$)|[A-Z]?[a-z0-9]+|[A-Z]+", name)
     return "_".join(word.upper() for word in words)
-
-
-def short_doc(text: str | None, fallback: str = "") -> str:
-    """The first sentence of an OpenAPI description, on one line."""
-    text = (text or "").strip()
-    if not text:
-        return fallback
-    first = re.split(r"\n\s*\n|\n:|\n\s*-", text)[0]
-    first = " ".join(first.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", first)
-    sentence = match.group(1) if match else first
-    if not sentence.endswith((".", "!", "?")):
-        sentence += "."
-    return sentence[0].upper() + sentence[1:]
 
 
 def python_name(wire: str, reserved: set[str]) -> str:

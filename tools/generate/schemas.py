@@ -19,6 +19,7 @@ from tools.generate.definitions import (
     refs,
     strip_optional,
 )
+from tools.generate.descriptions import described, other_versions, property_description, split_summary
 from tools.generate.errata import ERRATA_NULLABLE
 from tools.generate.naming import (
     INLINE_NAMES,
@@ -27,7 +28,6 @@ from tools.generate.naming import (
     SHARED_WITH_0_7,
     camel,
     python_name,
-    short_doc,
 )
 
 __all__ = [
@@ -63,8 +63,10 @@ def structure(schema: Any) -> str:
 class Builder:
     """Turns the schemas of the documents into definitions (and holds the specs built on them)."""
 
-    def __init__(self, documents: dict[str, Any]) -> None:
-        self.documents = documents
+    def __init__(self, documents: dict[str, Any], described_by: dict[str, Any] | None = None) -> None:
+        self.documents = documents  # the source lines' documents (SOURCE_LINES)
+        # every line's documents, where a description the source document lacks is looked up
+        self.described_by = described_by or documents
         self.defs: dict[str, Definition] = {}
         self.by_schema: dict[tuple[str, str], str] = {}  # (line, schema name) -> definition name
         self.by_structure: dict[tuple[str, str], str] = {}  # (line, fingerprint + title) -> inline model
@@ -106,9 +108,9 @@ class Builder:
 
     def build_named(self, line: str, name: str, schema: dict[str, Any]) -> None:
         kind = schema_kind(schema)
-        doc = short_doc(schema.get("description"))
+        doc, _ = split_summary(described(schema))
         if kind == "model":
-            self.build_model(line, name, schema, doc)
+            self.build_model(line, name, schema)
         elif kind == "enum":
             self.defs[name] = Definition(name, "enum", line, doc, type=literal_of(schema))
         elif "discriminator" in schema:
@@ -137,11 +139,16 @@ class Builder:
             candidate = f"{name}{n}"
         return candidate
 
-    def build_model(self, line: str, name: str, schema: dict[str, Any], doc: str) -> None:
-        definition = Definition(name, "model", line, doc)
+    def build_model(self, line: str, name: str, schema: dict[str, Any]) -> None:
+        named = next((s for (ln, s), n in self.by_schema.items() if n == name and ln == line), None)
+        schema_name = named or name
+        # Where descriptions come from: this schema, else the same schema of the other lines
+        # (newest first). An inline object has only its own.
+        versions = [schema] if named is None else [schema, *other_versions(self.described_by, line, named)]
+        summary, description = split_summary(next(filter(None, map(described, versions)), ""))
+        definition = Definition(name, "model", line, summary, description=description)
         self.defs[name] = definition
         required = set(schema.get("required", []))
-        schema_name = next((s for (ln, s), n in self.by_schema.items() if n == name and ln == line), name)
         taken: set[str] = set()
         for wire, prop in (schema.get("properties") or {}).items():
             context = name + camel(wire)
@@ -164,6 +171,7 @@ class Builder:
             else:
                 fd = FieldDef(attr, wire, optional(t), False, default="None")
             fd.schema_default = default
+            fd.doc = next(filter(None, (property_description(v, wire) for v in versions)), "")
             definition.fields.append(fd)
             definition.deps |= refs(fd.type)
 
@@ -243,7 +251,7 @@ class Builder:
         if name in self.defs or any(self.schema_exists(ln, name) for ln in self.documents):
             name = self.unique(context)
         self.by_structure[(line, fp + str(node.get("title", "")))] = name
-        self.build_model(line, name, node, short_doc(node.get("description")))
+        self.build_model(line, name, node)
         return name
 
     def schema_exists(self, line: str, name: str) -> bool:
