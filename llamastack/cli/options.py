@@ -2,17 +2,23 @@
 
 Each field is an option (``agent_id`` is ``--agent-id``) whose type, required-ness and help
 come from the declaration; a field named like one of the command's own flags gets ``-field``
-(``--all-field``). :func:`option_help` is the one place an option's help text is built.
+(``--all-field``). :func:`option_help` is the one place an option's help text is built. A
+field's description is its attribute docstring (what editors show on hover; the generated specs
+carry the server's description there), read from the source only when the help is printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import inspect
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
+from llamastack.cli.field_docs import attribute_docstrings
 from llamastack.cli.values import (
     MESSAGE_ROLES,
     FieldType,
@@ -141,29 +147,31 @@ def _class_doc(spec_class: type) -> str:
     doc = spec_class.__doc__ or ""
     if doc.startswith(spec_class.__name__ + "("):  # the signature dataclasses writes
         return ""
-    return doc.strip()
+    return inspect.cleandoc(doc)  # Python < 3.13 keeps the indentation of the lines after the first
 
 
 def class_summary(spec_class: type) -> str:
-    """The first line of the class docstring (else its name): the command's one-line help."""
+    """The first paragraph of the class docstring (else its name): the command's one-line help."""
     doc = _class_doc(spec_class)
-    return doc.splitlines()[0] if doc else spec_class.__name__
+    return " ".join(doc.split("\n\n")[0].split()) if doc else spec_class.__name__
 
 
 def field_description(spec_class: type, field: dataclasses.Field[Any]) -> str:
-    """What the declaration says about a field (its ``doc`` metadata), "" if nothing."""
+    """What the declaration says about a field: its ``doc`` metadata, else its attribute
+    docstring (the string right after it in the class body), "" if nothing."""
     for key in ("doc", "description", "help"):
         text = field.metadata.get(key)
         if isinstance(text, str) and text:
             return text.strip()
-    return ""
+    return attribute_docstrings(spec_class).get(field.name, "")
 
 
 def option_help(command: Command, option: Option, field: dataclasses.Field[Any], *,
-                positional: bool = False) -> str:
-    """An option's help: the field's description, what it takes, where it goes, its default."""
-    parts = [text for text in (field_description(command.spec_class, field),
-                               type_label(option.type)) if text]
+                positional: bool = False, described: bool = True) -> str:
+    """An option's help: the field's description, what it takes, where it goes, its default.
+    ``described=False`` leaves the description out (finding it may read the class's source)."""
+    description = field_description(command.spec_class, field) if described else ""
+    parts = [text for text in (type_label(option.type),) if text]
     if option.location in ("path", "header", "file") and not positional:
         parts.append(f"sent in the {option.location}")
     carried_by = field.metadata.get("llamastack", {}).get("server_lines")
@@ -174,7 +182,12 @@ def option_help(command: Command, option: Option, field: dataclasses.Field[Any],
     if option.required:
         shortcut = command.messages_shortcut and option.name == "messages"
         parts.append("required unless --message is given" if shortcut else "required")
-    return "; ".join(parts).replace("%", "%%")  # argparse formats help with %
+    facts = "; ".join(parts)
+    if description.endswith((".", "!", "?")) and facts:  # a sentence: the facts are one more
+        text = f"{description} {facts[0].upper()}{facts[1:]}."
+    else:
+        text = "; ".join(part for part in (description, facts) if part)
+    return text.replace("%", "%%")  # argparse formats help with %
 
 
 def command_description(spec_class: type) -> str:
@@ -202,9 +215,17 @@ def add_spec_options(parser: argparse.ArgumentParser, command: Command,
     spec_class = command.spec_class
     fields = {f.name: f for f in dataclasses.fields(spec_class)}
     group = parser.add_argument_group(f"{spec_class.__name__} fields")
+    # The descriptions live in the source (attribute docstrings): reading them costs a parse of
+    # the spec's module, which only printing the help should pay, not every run of the command.
+    base = parser.formatter_class
+    formatter = base if isinstance(base, type) and issubclass(base, argparse.HelpFormatter) else None
+    described: dict[str, Callable[[], str]] = {}
     for option in command.options:
         positional = option.name == positional_file
-        help_text = option_help(command, option, fields[option.name], positional=positional)
+        help_text = option_help(command, option, fields[option.name], positional=positional,
+                                described=formatter is None)
+        described[option.dest] = functools.partial(option_help, command, option, fields[option.name],
+                                                   positional=positional)
         convert = converter(option.type, option.flag)
         if positional:
             parser.add_argument(option.dest, metavar="PATH", type=convert, help=help_text)
@@ -238,3 +259,20 @@ def add_spec_options(parser: argparse.ArgumentParser, command: Command,
         calls.add_argument("--all", dest="cli:all", action="store_true", default=False,
                            help="follow the pages and print every item")
     parser.description = command_description(spec_class)
+    if formatter is not None:  # else a formatter factory of your own: described above already
+        parser.formatter_class = _describing(formatter, described)
+
+
+def _describing(formatter_class: type[argparse.HelpFormatter],
+                helps: Mapping[str, Callable[[], str]]) -> type[argparse.HelpFormatter]:
+    """``formatter_class`` whose options named in ``helps`` (by dest) get that help, built when
+    the help is formatted."""
+
+    class DescribingFormatter(formatter_class):  # type: ignore[misc, valid-type]
+        def add_argument(self, action: argparse.Action) -> None:
+            build = helps.get(action.dest)
+            if build is not None:  # before the layout, which depends on whether there is help
+                action.help = build()
+            super().add_argument(action)
+
+    return DescribingFormatter
