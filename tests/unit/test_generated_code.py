@@ -1,4 +1,5 @@
-"""The checked-in models and endpoints are exactly what the generator (tools/generate) writes."""
+"""The checked-in models, endpoints and api.md are exactly what the generator (tools/generate)
+writes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import difflib
 from pathlib import Path
 
 import llamastack
-from tests.unit.fixtures import documents, generator
+from tests.unit.fixtures import ROOT, documents, generator
 
 # The package under test: the source tree, or the installed wheel in the packaging matrix.
 PACKAGE_ROOT = Path(llamastack.__file__).resolve().parent.parent
@@ -33,3 +34,13 @@ def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
     assert not problems, ("run `python -m tools.generate`; the checked-in code differs:\n"
                           + "\n\n".join(problems))
 
+
+
+def test_checked_in_api_md_matches_the_generator() -> None:
+    gen = generator()
+    generated = gen.api_reference(gen.build(documents()), gen.HANDWRITTEN.read_text(encoding="utf-8"))
+    current = (ROOT / "api.md").read_text(encoding="utf-8")
+    diff = difflib.unified_diff(current.splitlines(), generated.splitlines(), "checked in: api.md",
+                                "generated", lineterm="", n=1)
+    assert current == generated, ("run `python -m tools.generate`; api.md differs:\n"
+                                  + "\n".join(list(diff)[:40]))

@@ -1,4 +1,4 @@
-"""Generate ``llamastack/models/<group>.py`` and ``llamastack/endpoints/<group>.py`` from specs/.
+"""Generate ``llamastack/models/<group>.py``, ``llamastack/endpoints/<group>.py`` and ``api.md`` from specs/.
 
     python -m tools.generate            # rewrite the checked-in modules
     python -m tools.generate --out DIR  # write the package tree under DIR instead
@@ -11,7 +11,12 @@ alias (string enums) or a union alias (a ``TaggedUnion`` when the schema names a
 or when every object arm carries its own constant tag). The output is formatted as ``ruff
 format`` would (line length 110) and is deterministic; ``tests/unit/test_generated_code.py``
 fails when the checked-in files differ from it. The run also rewrites the generated tables of
-specs/README.md (``test_contract`` fails while they are stale).
+specs/README.md (``test_contract`` fails while they are stale) and api.md, the API reference
+(``test_generated_code`` checks it too).
+
+Every field and model a document describes carries the description as its docstring (what
+editors show on hover): the source document's, else the newest other line's description of the
+same schema property or operation field (``descriptions``; ``tests/unit/test_docs.py``).
 
 One module per concern:
 
@@ -19,6 +24,7 @@ One module per concern:
     documents       reading the pinned documents (errata applied)
     errata          deliberate deviations from the documents, each with its reason
     naming          names of models, inline definitions and fields
+    descriptions    the documents' descriptions, as docstrings carry them
     definitions     what is built: type expressions, model and spec definitions
     schemas         the type/schema builder (schemas -> definitions)
     build           one spec per operation; each definition placed in a group module
@@ -31,6 +37,7 @@ One module per concern:
     emit_routes     a spec's server_lines and routes, a field's server_lines=
     shapes          where a line serves a spec's route with other request/response shapes
     emit_readme     the generated tables of specs/README.md
+    emit_api        api.md: every spec by resource, the shared types, and api_handwritten.md
 
 Deliberate deviations from the documents live in ``errata`` (``ERRATA_NULLABLE`` and
 ``RESPONSE_OVERRIDES`` for decoding leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes,
@@ -45,6 +52,7 @@ from __future__ import annotations
 from tools.generate.build import build
 from tools.generate.catalog import OPERATIONS
 from tools.generate.documents import DOCUMENTS, ROOT, SOURCE_LINES, SPECS, load_documents
+from tools.generate.emit_api import HANDWRITTEN, api_reference
 from tools.generate.emit_package import render_all, stale, write
 from tools.generate.emit_readme import readme_tables, update_readme
 from tools.generate.errata import (
@@ -68,12 +76,14 @@ __all__ = [
     "ERRATA_NULLABLE",
     "ERRATA_PROPERTIES",
     "ERRATA_SCHEMAS",
+    "HANDWRITTEN",
     "OPERATIONS",
     "RESPONSE_OVERRIDES",
     "ROOT",
     "ROUTE_ERRATA",
     "SOURCE_LINES",
     "SPECS",
+    "api_reference",
     "build",
     "load_documents",
     "matched_by_rules",
