@@ -21,11 +21,13 @@ __all__ = ["attribute_docstrings"]
 
 @functools.lru_cache(maxsize=32)
 def attribute_docstrings(cls: type) -> dict[str, str]:
-    """Field name -> its attribute docstring, from ``cls`` and its bases (a subclass's own
-    string wins). A class whose source cannot be read or found has none: {}."""
+    """Field name -> its attribute docstring, from ``cls`` and the dataclasses among its bases
+    (the classes that declare dataclass fields; a subclass's own string wins). A class whose
+    source cannot be read or found has none: {}."""
     docs: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if klass.__module__ != "builtins":
+        # Only classes that declare fields: parsing typing.py for Generic alone costs 40 ms.
+        if klass is cls or "__dataclass_fields__" in vars(klass):
             docs.update(_own_docstrings(klass))
     return docs
 
