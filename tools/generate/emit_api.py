@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 HANDWRITTEN = Path(__file__).with_name("api_handwritten.md")
+# Where a field goes, where the location's name alone does not say it.
+_LOCATIONS = {"file": "file (multipart form)", "json": "the whole JSON body"}
 _PAGING = {
     "CursorPaging()": "by cursor (`after`, `limit`)",
     "IndexPaging()": "by index (`start_index`, `limit`)",
@@ -114,6 +116,8 @@ def _spec(spec: SpecDef, command: str) -> list[str]:
         out.append(f"- **Pages**: {how}; `client.paginate(spec)` yields every item")
     out.append(f"- **CLI**: `{command}`")
     out.append("")
+    if spec.description:  # after the list above, which its own list items would otherwise join
+        out += [spec.description, ""]
     if not spec.fields:
         return [*out, "No fields.", ""]
     out += ["| Field | Type | Required | In | Description |", "|---|---|---|---|---|"]
@@ -134,8 +138,8 @@ def _field_row(spec_field: SpecField) -> str:
         only = f"*Only Llama Stack {line_ranges(spec_field.lines)}.*"
         description = f"{description} {only}".strip()
     required = "yes" if spec_field.required else ""
-    return (f"| `{spec_field.attr}` | `{shown}` | {required} | {spec_field.location} | "
-            f"{description} |")
+    where = _LOCATIONS.get(spec_field.location, spec_field.location)
+    return f"| `{spec_field.attr}` | `{shown}` | {required} | {where} | {description} |"
 
 
 def _shared_types(builder: Builder) -> list[str]:
