@@ -203,7 +203,7 @@ def command_description(spec_class: type) -> str:
             by_route.setdefault(f"{plan.method} {plan.path}", []).append(line)
         routes = "served by Llama Stack " + "; ".join(
             f"{', '.join(served)}: {route}" for route, served in by_route.items())
-    return "\n".join(part for part in (_class_doc(spec_class), routes) if part)
+    return "\n\n".join(part for part in (_class_doc(spec_class), routes) if part)
 
 
 # --- the options on a parser ---------------------------------------------------------------
