@@ -184,12 +184,16 @@ class Agent:
     def _make_backend(self, api: Api) -> Backend:
         functions = list(self.function_tools.values())
         if api == "agents":
+            backend = AgentsApiBackend(self.client, model=self.model,
+                                       instructions=self.instructions, function_tools=functions,
+                                       server_tools=self.server_tools, params=self.params,
+                                       agent_id=self._agent_id)
             if self.approve is not None:
+                # 0.2 runs MCP tools (toolgroups) without asking: a callback that would never
+                # be called must not look like it guards them.
                 raise UnsupportedFeatureError("approve= answers MCP approval requests, which the "
                                               "Agents API (Llama Stack 0.2) does not make")
-            return AgentsApiBackend(self.client, model=self.model, instructions=self.instructions,
-                                    function_tools=functions, server_tools=self.server_tools,
-                                    params=self.params, agent_id=self._agent_id)
+            return backend
         return ResponsesBackend(self.client, model=self.model, instructions=self.instructions,
                                 function_tools=functions, server_tools=self.server_tools,
                                 params=self.params)

@@ -59,6 +59,7 @@ class AgentsApiBackend:
                  params: Mapping[str, Any], agent_id: str | None = None) -> None:
         self._client = client
         self._config = agent_config(model, instructions, function_tools, server_tools, params)
+        self.client_tool_names = frozenset(t.name for t in function_tools)
         self._agent_id = agent_id
         self._lock = threading.Lock()
 
@@ -118,7 +119,8 @@ class AgentsApiTurn:
         new turn (0.2.24 accepts it)."""
 
     def _round(self, spec: TurnCreate | TurnResume) -> RoundEvents:
-        translator = AgentsStreamTranslator(self._answered, {"spec": spec, "method": "POST"})
+        translator = AgentsStreamTranslator(self._answered, {"spec": spec, "method": "POST"},
+                                            client_tools=self._backend.client_tool_names)
         try:
             with self._backend._client.stream(spec, extra_headers=self._headers) as stream:
                 for chunk in stream:
@@ -146,6 +148,11 @@ def agent_config(model: str, instructions: str | None,
             strategy.temperature = value
             sampling.strategy = strategy
         elif name == "top_p":
+            if params.get("temperature") is None:
+                raise UnsupportedFeatureError(
+                    f"top_p on {_WHERE} needs temperature too: its top_p sampling strategy "
+                    "requires one (0.2.24 answers 400 'temperature: Field required'); give "
+                    "temperature=1.0 to sample as the Responses API does by default")
             strategy.top_p = value
             sampling.strategy = strategy
         elif name == "max_output_tokens":
@@ -233,6 +240,14 @@ def _toolgroup(spec: str | Mapping[str, Any]) -> str | AgentToolGroupWithArgs:
     if kind == "web_search":
         return "builtin::websearch"  # needs a web search provider configured on the server
     if kind == "mcp":
+        approval = spec.get("require_approval")
+        if approval is not None and approval != "never":
+            # 0.2 has no approvals: its Responses API even ignores require_approval and calls
+            # the tool (seen live on 0.2.24), so a tool meant to be asked about is refused.
+            raise UnsupportedFeatureError(
+                f"MCP tool {spec.get('server_label', '')!r} asks for approvals "
+                f"(require_approval={approval!r}), which {_WHERE} cannot do: it would call the "
+                "tool without asking. Approvals need Llama Stack 0.3 or later")
         raise UnsupportedFeatureError(
             f"MCP tools given as {{'type': 'mcp', ...}} need the Responses API (Llama Stack "
             f"0.3+); on {_WHERE} register an MCP toolgroup and give its id ('mcp::name')")

@@ -152,6 +152,12 @@ def test_an_error_inside_the_turn_stream_raises_the_servers_error(
      r"file_search option\(s\) \['filters'\]"),
     ({"tools": [{"name": "builtin::rag", "argz": {}}]}, r"unknown key\(s\) \['argz'\]"),
     ({"approve": lambda request: True}, "approve= answers MCP approval requests"),
+    # 0.2 would call the tool without asking: a tool meant to be asked about is refused.
+    ({"tools": [{"type": "mcp", "server_label": "gh", "server_url": "http://h",
+                 "require_approval": "always"}]},
+     r"MCP tool 'gh' asks for approvals \(require_approval='always'\).*Llama Stack 0.3 or later"),
+    # 0.2.24 answers 400 "temperature: Field required" to a top_p strategy without one.
+    ({"top_p": 0.9}, "top_p on the Agents API .* needs temperature too"),
 ])
 def test_what_the_agents_api_cannot_do_is_refused_before_anything_is_sent(
         make_client: MakeClient, kwargs: dict[str, Any], words: str) -> None:
