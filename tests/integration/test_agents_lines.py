@@ -89,14 +89,20 @@ def new_agent(client: LlamaStackClient, **kwargs: Any) -> Agent:
     return Agent(client, model=MODEL, instructions=INSTRUCTIONS, **kwargs)
 
 
+def fake_backend(servers: manage.State) -> manage.FakeInfo:
+    fake = servers["fake"]
+    assert fake is not None, "the fake backend is not running"
+    return fake
+
+
 def mcp_url(servers: manage.State) -> str:
-    return servers["fake"]["base_url"].removesuffix("/v1") + "/mcp"
+    return fake_backend(servers)["base_url"].removesuffix("/v1") + "/mcp"
 
 
 def model_requests(servers: manage.State, last_user_text: str) -> list[dict[str, Any]]:
     """The chat completion requests the fake received whose last user message is this text."""
     found = []
-    for line in Path(servers["fake"]["journal"]).read_text(encoding="utf-8").splitlines():
+    for line in Path(fake_backend(servers)["journal"]).read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         body = entry.get("body")
         if not entry["path"].endswith("/chat/completions") or not isinstance(body, dict):
