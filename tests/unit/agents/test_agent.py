@@ -163,6 +163,22 @@ def test_calls_of_one_round_run_concurrently() -> None:
     assert len(threads) == 3
 
 
+def test_tools_run_in_daemon_threads_so_one_left_running_never_blocks_the_exit() -> None:
+    # A ThreadPoolExecutor's workers are joined at interpreter exit: after Ctrl-C during a
+    # slow tool, `llamastack chat` could not exit until the tool returned.
+    daemons: list[bool] = []
+
+    @tool
+    def where() -> str:
+        """Notes its thread."""
+        daemons.append(threading.current_thread().daemon)
+        return "ok"
+
+    backend = ScriptedBackend([call("a", "where"), call("b", "where"), done()], [done("x")])
+    make_agent(backend, where).create_turn(messages="go", session_id="s")
+    assert daemons == [True, True]
+
+
 def test_answers_follow_call_order_whatever_order_the_tools_finish_in() -> None:
     first_may_finish = threading.Event()
 
