@@ -123,6 +123,11 @@ class Agent:
         self._agent_id = agent_id
         self._headers = dict(extra_headers or {})
         functions, server_tools = _split_tools(tools)
+        if self.params.get("tool_choice") is not None and not (functions or server_tools):
+            # Meaningless without tools, and llama-stack 0.4-0.6 fail such a response with
+            # a 500 (TypeError in create_response, seen live): refused on every line alike.
+            raise ValueError(f"tool_choice={self.params['tool_choice']!r} needs tools; this "
+                             "Agent has none")
         #: The Python tools by name, and the server tools as given.
         self.function_tools: dict[str, FunctionTool[..., Any]] = functions
         self.server_tools: tuple[str | Mapping[str, Any], ...] = tuple(server_tools)

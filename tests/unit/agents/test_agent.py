@@ -417,6 +417,14 @@ def test_bad_configuration_is_refused_when_the_agent_is_made() -> None:
         Agent(LlamaStackClient("http://127.0.0.1:9"), model="m", api="chat")  # type: ignore[arg-type]
 
 
+def test_tool_choice_without_tools_is_refused_on_every_line() -> None:
+    # llama-stack 0.4-0.6 answer 500 to a response with tool_choice and no tools (seen live).
+    with pytest.raises(ValueError, match="tool_choice='required' needs tools"):
+        make_agent(ScriptedBackend(), tool_choice="required")
+    assert make_agent(ScriptedBackend(), echo, tool_choice="required").params == {
+        "tool_choice": "required"}
+
+
 def test_bad_turn_arguments_are_refused() -> None:
     agent = make_agent(ScriptedBackend())
     with pytest.raises(ValueError, match="session_id"):
