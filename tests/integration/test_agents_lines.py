@@ -196,6 +196,17 @@ def test_a_tool_that_raises_is_an_error_output_and_the_turn_goes_on(
     assert result.output_text == f"Tool result: {error}; 2"
 
 
+def test_a_function_without_a_docstring_is_a_tool_on_every_line(
+        line_client: LlamaStackClient) -> None:
+    # 0.3-0.5 failed the response when the tool came without a description.
+    def lookup(query: str) -> str:
+        return f"found {query}"
+
+    agent = new_agent(line_client, tools=[lookup])  # a plain function, not decorated
+    result = agent.create_turn(messages="lookup it", session_id=agent.create_session())
+    assert result.output_text == "Tool result: found lookup it"
+
+
 def test_max_rounds_raises_and_the_session_stays_usable(line_client: LlamaStackClient) -> None:
     agent = new_agent(line_client, max_rounds=2)
     session_id = agent.create_session()
