@@ -183,17 +183,19 @@ class Agent:
     def _backend(self) -> Backend:
         with self._lock:
             if self._backend_instance is None:
-                api = self._api or api_for_server_line(_server_line(self.client))
-                self._backend_instance = self._make_backend(api)
+                # The Agents API backend needs the line too: 0.2 holds shallower arguments.
+                line = None if self._api == "responses" else _server_line(self.client)
+                api = self._api if self._api is not None else api_for_server_line(str(line))
+                self._backend_instance = self._make_backend(api, line)
             return self._backend_instance
 
-    def _make_backend(self, api: Api) -> Backend:
+    def _make_backend(self, api: Api, line: str | None) -> Backend:
         functions = list(self.function_tools.values())
         if api == "agents":
             backend = AgentsApiBackend(self.client, model=self.model,
                                        instructions=self.instructions, function_tools=functions,
                                        server_tools=self.server_tools, params=self.params,
-                                       agent_id=self._agent_id)
+                                       agent_id=self._agent_id, server_line=line)
             if self.approve is not None:
                 # 0.2 runs MCP tools (toolgroups) without asking: a callback that would never
                 # be called must not look like it guards them.
