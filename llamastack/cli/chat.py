@@ -34,7 +34,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from llamastack.cli.exits import EXIT_SERVER_ERROR, EXIT_USAGE, CommandError, print_error
 from llamastack.client import LlamaStackClient
@@ -43,11 +43,12 @@ from llamastack.errors import LlamaStackError
 if TYPE_CHECKING:
     from llamastack.agents import Agent, ApprovalDecision, ApprovalRequest, TurnResult
 
-__all__ = ["CHAT_COMMAND", "CHAT_EPILOG", "CHAT_SUMMARY", "MODEL_ENV", "add_chat_options", "load_tools",
-           "run_chat", "turn_result_json"]
+__all__ = ["CHAT_COMMAND", "CHAT_EPILOG", "CHAT_SUMMARY", "MODEL_ENV", "PROMPT",
+           "add_chat_options", "load_tools", "run_chat", "turn_result_json"]
 
 CHAT_COMMAND = "chat"
-CHAT_SUMMARY = "talk to a model as an agent, with Python functions as tools (one prompt or a session)"
+CHAT_SUMMARY = ("talk to a model as an agent, with Python functions as tools (one prompt or a "
+                "session)")
 MODEL_ENV = "LLAMA_STACK_MODEL"
 PROMPT = "you> "
 _DESCRIPTION = """\
@@ -130,7 +131,7 @@ def run_chat(args: argparse.Namespace, client: LlamaStackClient) -> None:
     try:
         session_id = agent.create_session("llamastack chat")
     except LlamaStackError as exc:
-        raise _command_error(exc) or exc from exc
+        _reraise(exc)
     if prompt is not None:
         _turn(agent, session_id, prompt, as_json)
     else:
@@ -150,7 +151,7 @@ def _turn(agent: Agent, session_id: str, text: str, as_json: bool) -> None:
             print_turn(agent.create_turn(messages=text, session_id=session_id, stream=True),
                        file=sys.stdout)
     except LlamaStackError as exc:
-        raise _command_error(exc) or exc from exc
+        _reraise(exc)
 
 
 def _session(agent: Agent, session_id: str, as_json: bool, client: LlamaStackClient) -> None:
@@ -200,9 +201,17 @@ def _enable_line_editing() -> None:
         import readline  # noqa: F401 - importing it gives input() editing and history
 
 
+def _reraise(exc: LlamaStackError) -> NoReturn:
+    """Raise an agent failure as the CommandError with its exit status; the client's own
+    errors as they are (llamastack.cli.exits maps them)."""
+    error = _command_error(exc)
+    if error is None:
+        raise exc
+    raise error from exc
+
+
 def _command_error(exc: LlamaStackError) -> CommandError | None:
-    """An agent failure with the exit status it deserves; None for the client's own errors,
-    which the command line maps already (llamastack.cli.exits)."""
+    """An agent failure with the exit status it deserves; None for the client's own errors."""
     from llamastack.agents import (
         ResponseFailedError,
         ResponseIncompleteError,
