@@ -2,12 +2,13 @@
 
     LLAMA_STACK_BASE_URL=http://localhost:8321 python examples/agent_tools.py
 
-The same code runs on every server line: over Responses + Conversations on Llama Stack 0.3 and
-later, over the Agents API on 0.2 (set ``LLAMA_STACK_MODEL=fake-vllm/fake-llm`` for the local
-0.2 test server). The tools run here, in this process; the server only sees their outputs.
+The same code runs on every server line, 0.2 to 0.7: over Responses + Conversations on Llama
+Stack 0.3 and later, over the Agents API on 0.2. The tools run here, in this process; the server
+only sees their outputs.
 """
 
 import os
+from typing import Literal
 
 from llamastack import LlamaStackClient
 from llamastack.agents import (
@@ -23,13 +24,14 @@ MODEL = os.environ.get("LLAMA_STACK_MODEL", "fake-openai/fake-llm")
 
 
 @tool
-def get_weather(city: str) -> str:
+def get_weather(city: str, unit: Literal["c", "f"] = "c") -> str:
     """Current weather in a city.
 
     Args:
         city: The city's name.
+        unit: Temperature unit.
     """
-    return f"18 degrees and sunny in {city}"
+    return f"18 degrees {unit} and sunny in {city}"
 
 
 @tool

@@ -1,7 +1,7 @@
 """``Agent``: the shell that drives the turn loop, runs the tools, and talks to the server.
 
 The loop (``loop.py``) decides; a backend (``responses_api.py`` / ``agents_api.py``) sends; this
-module runs the tools (several calls of one round at once, on a thread pool), asks ``approve=``
+module runs the tools (several calls of one round at once, each in a thread), asks ``approve=``
 about MCP calls, and turns it all into events or a ``TurnResult``.
 
 When a turn stops early, what the model asked for in its last round and was never answered is
@@ -11,7 +11,8 @@ outputs of the calls that ran and an error for the others), so the conversation 
 - ``ToolLoopLimitError`` (max_rounds): the last round's calls are not run, and closed so;
 - an exception from ``approve=``, a ``KeyboardInterrupt`` while tools run, or leaving a streamed
   turn early (``break``, ``close()``) after calls were requested: closed the same way. Tools
-  already running in the pool cannot be stopped and finish in the background;
+  already running cannot be stopped: they finish in the background (in daemon threads, so
+  they do not keep the program from exiting);
 - a request that fails after tools ran (retries exhausted, a stream cut): the answers were
   already sent (or may have been), so nothing is written twice; the error carries the turn
   so far as ``partial_result`` and no tool ever runs again for those calls.
@@ -25,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, Literal, Union, overload
 
@@ -122,6 +123,11 @@ class Agent:
         self._agent_id = agent_id
         self._headers = dict(extra_headers or {})
         functions, server_tools = _split_tools(tools)
+        if self.params.get("tool_choice") is not None and not (functions or server_tools):
+            # Meaningless without tools, and llama-stack 0.4-0.6 fail such a response with
+            # a 500 (TypeError in create_response, seen live): refused on every line alike.
+            raise ValueError(f"tool_choice={self.params['tool_choice']!r} needs tools; this "
+                             "Agent has none")
         #: The Python tools by name, and the server tools as given.
         self.function_tools: dict[str, FunctionTool[..., Any]] = functions
         self.server_tools: tuple[str | Mapping[str, Any], ...] = tuple(server_tools)
@@ -177,19 +183,25 @@ class Agent:
     def _backend(self) -> Backend:
         with self._lock:
             if self._backend_instance is None:
-                api = self._api or api_for_server_line(_server_line(self.client))
-                self._backend_instance = self._make_backend(api)
+                # The Agents API backend needs the line too: 0.2 holds shallower arguments.
+                line = None if self._api == "responses" else _server_line(self.client)
+                api = self._api if self._api is not None else api_for_server_line(str(line))
+                self._backend_instance = self._make_backend(api, line)
             return self._backend_instance
 
-    def _make_backend(self, api: Api) -> Backend:
+    def _make_backend(self, api: Api, line: str | None) -> Backend:
         functions = list(self.function_tools.values())
         if api == "agents":
+            backend = AgentsApiBackend(self.client, model=self.model,
+                                       instructions=self.instructions, function_tools=functions,
+                                       server_tools=self.server_tools, params=self.params,
+                                       agent_id=self._agent_id, server_line=line)
             if self.approve is not None:
+                # 0.2 runs MCP tools (toolgroups) without asking: a callback that would never
+                # be called must not look like it guards them.
                 raise UnsupportedFeatureError("approve= answers MCP approval requests, which the "
                                               "Agents API (Llama Stack 0.2) does not make")
-            return AgentsApiBackend(self.client, model=self.model, instructions=self.instructions,
-                                    function_tools=functions, server_tools=self.server_tools,
-                                    params=self.params, agent_id=self._agent_id)
+            return backend
         return ResponsesBackend(self.client, model=self.model, instructions=self.instructions,
                                 function_tools=functions, server_tools=self.server_tools,
                                 params=self.params)
@@ -253,18 +265,36 @@ class Agent:
 def _run_tools(loop: TurnLoop, calls: tuple[ToolInvocation, ...]
                ) -> Generator[TurnEvent, None, None]:
     """Run every call of the round at once; report them in call order as each is done."""
-    pool = ThreadPoolExecutor(max_workers=min(len(calls), MAX_TOOL_THREADS),
-                              thread_name_prefix="llamastack-tool")
-    finished = False
+    slots = threading.BoundedSemaphore(MAX_TOOL_THREADS)
+    futures = [_start(call, slots) for call in calls]
     try:
-        futures: list[Future[ToolOutcome]] = [pool.submit(call.run) for call in calls]
         for call, future in zip(calls, futures, strict=True):
             yield from loop.tool_finished(call.call_id, future.result())
-        finished = True
     finally:
         # Normally every call is done; after an interrupt, running tools cannot be stopped:
-        # drop what has not started and do not wait for the rest.
-        pool.shutdown(wait=finished, cancel_futures=not finished)
+        # what has not started never will, the rest finishes on its own.
+        for future in futures:
+            future.cancel()
+
+
+def _start(call: ToolInvocation, slots: threading.BoundedSemaphore) -> Future[ToolOutcome]:
+    """The call in a daemon thread of its own (at most MAX_TOOL_THREADS of a round run at
+    once). Daemon, unlike a ThreadPoolExecutor's workers, which the interpreter joins at exit:
+    a tool left running by Ctrl-C must not keep the program from exiting."""
+    future: Future[ToolOutcome] = Future()
+
+    def work() -> None:
+        with slots:
+            if not future.set_running_or_notify_cancel():
+                return  # cancelled before it started
+            try:
+                future.set_result(call.run())
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: the caller's to see
+                future.set_exception(exc)
+
+    threading.Thread(target=work, name=f"llamastack-tool-{call.name}-{call.call_id}",
+                     daemon=True).start()
+    return future
 
 
 def _close_unanswered(turn: BackendTurn, answers: Answers) -> None:

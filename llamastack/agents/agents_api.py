@@ -14,7 +14,10 @@ list cannot say enums or item types (beyond 0.2.24's ``list[str]`` style, which 
 and the arguments are always checked locally against the full schema.
 
 What the Agents API has no way to say is refused with ``UnsupportedFeatureError`` when the
-backend is made: MCP approvals, Responses-only parameters, Responses-style MCP tools.
+backend is made: MCP approvals, Responses-only parameters, Responses-style MCP tools, and on
+0.2 a tool whose arguments nest deeper than 0.2.24's ``ToolCall`` holds (a value, a list of
+values, or an object of values per argument): its server turns such a call into the text
+``call_id='...' tool_name='...' arguments='...'`` (seen live), so it would never reach the tool.
 """
 
 from __future__ import annotations
@@ -56,9 +59,12 @@ class AgentsApiBackend:
     def __init__(self, client: LlamaStackClient, *, model: str, instructions: str | None,
                  function_tools: Sequence[FunctionTool[..., Any]],
                  server_tools: Sequence[str | Mapping[str, Any]],
-                 params: Mapping[str, Any], agent_id: str | None = None) -> None:
+                 params: Mapping[str, Any], agent_id: str | None = None,
+                 server_line: str | None = None) -> None:
         self._client = client
-        self._config = agent_config(model, instructions, function_tools, server_tools, params)
+        self._config = agent_config(model, instructions, function_tools, server_tools, params,
+                                    shallow_arguments=server_line == "0.2")
+        self.client_tool_names = frozenset(t.name for t in function_tools)
         self._agent_id = agent_id
         self._lock = threading.Lock()
 
@@ -118,7 +124,8 @@ class AgentsApiTurn:
         new turn (0.2.24 accepts it)."""
 
     def _round(self, spec: TurnCreate | TurnResume) -> RoundEvents:
-        translator = AgentsStreamTranslator(self._answered, {"spec": spec, "method": "POST"})
+        translator = AgentsStreamTranslator(self._answered, {"spec": spec, "method": "POST"},
+                                            client_tools=self._backend.client_tool_names)
         try:
             with self._backend._client.stream(spec, extra_headers=self._headers) as stream:
                 for chunk in stream:
@@ -131,8 +138,12 @@ class AgentsApiTurn:
 def agent_config(model: str, instructions: str | None,
                  function_tools: Sequence[FunctionTool[..., Any]],
                  server_tools: Sequence[str | Mapping[str, Any]],
-                 params: Mapping[str, Any]) -> AgentConfig:
-    """The ``AgentConfig`` of an agent, or ``UnsupportedFeatureError`` for what it cannot hold."""
+                 params: Mapping[str, Any], *, shallow_arguments: bool = False) -> AgentConfig:
+    """The ``AgentConfig`` of an agent, or ``UnsupportedFeatureError`` for what it cannot hold.
+    ``shallow_arguments``: the server is 0.2, whose tool calls nest one level at most."""
+    if shallow_arguments:
+        for function in function_tools:
+            _check_nesting(function)
     config = AgentConfig(model=model, instructions=instructions or "",
                          client_tools=[client_tool_definition(t) for t in function_tools] or None,
                          toolgroups=[_toolgroup(spec) for spec in server_tools] or None)
@@ -146,6 +157,11 @@ def agent_config(model: str, instructions: str | None,
             strategy.temperature = value
             sampling.strategy = strategy
         elif name == "top_p":
+            if params.get("temperature") is None:
+                raise UnsupportedFeatureError(
+                    f"top_p on {_WHERE} needs temperature too: its top_p sampling strategy "
+                    "requires one (0.2.24 answers 400 'temperature: Field required'); give "
+                    "temperature=1.0 to sample as the Responses API does by default")
             strategy.top_p = value
             sampling.strategy = strategy
         elif name == "max_output_tokens":
@@ -182,6 +198,37 @@ def client_tool_definition(function: FunctionTool[..., Any]) -> AgentToolDef:
             default=prop.get("default")))
     return AgentToolDef(name=function.name, description=function.description,
                         parameters=parameters, model_extra={"input_schema": schema})
+
+
+def _check_nesting(function: FunctionTool[..., Any]) -> None:
+    """Refuse a tool whose arguments 0.2.24 cannot hold: each argument a value, a list of
+    values or an object of values (``RecursiveType`` of its ``ToolCall``)."""
+    for name, prop in function.parameters.get("properties", {}).items():
+        if _depth(prop) > 1:
+            raise UnsupportedFeatureError(
+                f"parameter {name!r} of tool {function.name!r} nests lists or objects in lists "
+                f"or objects, which {_WHERE} cannot carry: its tool calls hold a value, a list "
+                "of values or an object of values per argument, and a deeper call reaches the "
+                "agent as text. Flatten the parameter, or use Llama Stack 0.3 or later")
+
+
+def _depth(schema: Mapping[str, Any]) -> int:
+    """How deep lists and objects nest in values of ``schema`` (0: a plain value)."""
+    arms = [arm for key in ("anyOf", "oneOf") for arm in schema.get(key, ())]
+    if arms:
+        return max(_depth(arm) for arm in arms)
+    inner: list[Mapping[str, Any]] = []
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        inner.append(items)
+    inner.extend(item for item in schema.get("prefixItems", ()) if isinstance(item, Mapping))
+    inner.extend(prop for prop in schema.get("properties", {}).values())
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, Mapping):
+        inner.append(extra)
+    if schema.get("type") in ("array", "object") or inner:
+        return 1 + max((_depth(item) for item in inner), default=0)
+    return 0
 
 
 def _main_schema(prop: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -233,6 +280,14 @@ def _toolgroup(spec: str | Mapping[str, Any]) -> str | AgentToolGroupWithArgs:
     if kind == "web_search":
         return "builtin::websearch"  # needs a web search provider configured on the server
     if kind == "mcp":
+        approval = spec.get("require_approval")
+        if approval is not None and approval != "never":
+            # 0.2 has no approvals: its Responses API even ignores require_approval and calls
+            # the tool (seen live on 0.2.24), so a tool meant to be asked about is refused.
+            raise UnsupportedFeatureError(
+                f"MCP tool {spec.get('server_label', '')!r} asks for approvals "
+                f"(require_approval={approval!r}), which {_WHERE} cannot do: it would call the "
+                "tool without asking. Approvals need Llama Stack 0.3 or later")
         raise UnsupportedFeatureError(
             f"MCP tools given as {{'type': 'mcp', ...}} need the Responses API (Llama Stack "
             f"0.3+); on {_WHERE} register an MCP toolgroup and give its id ('mcp::name')")

@@ -9,6 +9,17 @@ writes for the client calls this turn already answered (a resumed stream starts 
 (its ``output_message`` holds only those, agent_instance.py in 0.2.24) and ends the round;
 ``turn_complete`` ends the turn. A stream that ends before either raises
 ``APIConnectionError``; ``{"error": ...}`` chunks are raised by the client's stream.
+
+Two server behaviours are made to look like the Responses API's:
+
+- ``builtin::rag``'s ``knowledge_search`` (what a ``file_search`` tool becomes on 0.2) is
+  reported as a ``file_search_call`` with the query and the hits (file id, text, score) from
+  the tool response's metadata;
+- when the server stops its own loop at the agent's ``max_infer_iters`` while the model still
+  calls server tools, 0.2.24 ends the turn ``turn_awaiting_input`` with those calls unrun
+  (captured ``POST_v1_agents_turn_stream_mcp_endless``): that is ``ResponseIncompleteError``
+  (reason ``max_infer_iters``), as 0.3+ end such a response ``incomplete``, not a request
+  for client tools.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from llamastack.agents.errors import ResponseIncompleteError
 from llamastack.agents.events import ServerToolCallRecord
 from llamastack.agents.model_events import (
     FunctionCallArrived,
@@ -40,6 +52,7 @@ from llamastack.models.agents import (
     TextDelta,
     ToolCall,
     ToolExecutionStep,
+    ToolResponse,
     Turn,
 )
 
@@ -48,12 +61,20 @@ __all__ = ["AgentsStreamTranslator", "content_text", "tool_call_arguments"]
 log = logging.getLogger("llamastack.agents")
 
 
+# What builtin::rag's search tool is called on 0.2 (and in toolgroup ids).
+KNOWLEDGE_SEARCH = "knowledge_search"
+
+
 class AgentsStreamTranslator:
-    """Feed the chunks of one turn stream; ``answered`` are the call ids this turn answered."""
+    """Feed the chunks of one turn stream; ``answered`` are the call ids this turn answered,
+    ``client_tools`` the names of the agent's client tools (None: every call the turn awaits
+    input for is taken for a client call)."""
 
     def __init__(self, answered: frozenset[str] = frozenset(),
-                 context: Mapping[str, Any] | None = None) -> None:
+                 context: Mapping[str, Any] | None = None, *,
+                 client_tools: frozenset[str] | None = None) -> None:
         self._answered = answered
+        self._client_tools = client_tools
         self._context = dict(context or {})
         self._streamed: dict[str, str] = {}  # step id -> text streamed so far
         self.turn_id: str | None = None
@@ -101,12 +122,8 @@ class AgentsStreamTranslator:
             for call in step.tool_calls:
                 if call.call_id in self._answered:
                     continue  # the server's echo of an answer this client sent
-                response = responses.get(call.call_id)
-                events.append(ServerToolArrived(ServerToolCallRecord(
-                    type="tool_execution", call_id=call.call_id, name=call.tool_name,
-                    arguments=_arguments_dict(call),
-                    output=content_text(response.content) if response is not None else None,
-                    raw=step)))
+                events.append(ServerToolArrived(
+                    _tool_execution_record(call, responses.get(call.call_id), step)))
             return events
         if isinstance(step, MemoryRetrievalStep):
             return [ServerToolArrived(ServerToolCallRecord(
@@ -127,12 +144,48 @@ class AgentsStreamTranslator:
         message = turn.output_message
         events: list[ModelEvent] = []
         if awaiting:
-            for call in message.tool_calls or ():
+            calls = list(message.tool_calls or ())
+            unrun = [c.tool_name for c in calls
+                     if self._client_tools is not None and c.tool_name not in self._client_tools]
+            if unrun:
+                raise ResponseIncompleteError(
+                    f"turn {turn.turn_id} stopped at the agent's max_infer_iters with "
+                    f"{', '.join(unrun)} not run (the server's limit of model calls per turn)",
+                    reason="max_infer_iters", body=turn.to_dict(), **self._context)
+            for call in calls:
                 events.append(FunctionCallArrived(call.call_id, call.tool_name,
                                                   tool_call_arguments(call)))
         events.append(RoundFinished(output_text=content_text(message.content),
                                     turn_id=turn.turn_id))
         return events
+
+
+def _tool_execution_record(call: ToolCall, response: ToolResponse | None,
+                           step: ToolExecutionStep) -> ServerToolCallRecord:
+    output = content_text(response.content) if response is not None else None
+    arguments = _arguments_dict(call)
+    if call.tool_name == KNOWLEDGE_SEARCH:
+        query = arguments.get("query")
+        return ServerToolCallRecord(
+            type="file_search_call", call_id=call.call_id, name="file_search",
+            arguments={"queries": [query] if isinstance(query, str) else []}, output=output,
+            results=_search_hits(response.metadata if response is not None else None),
+            status="completed" if response is not None else None, raw=step)
+    return ServerToolCallRecord(type="tool_execution", call_id=call.call_id,
+                                name=call.tool_name, arguments=arguments, output=output, raw=step)
+
+
+def _search_hits(metadata: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
+    """0.2.24's knowledge_search metadata (``document_ids``, ``chunks``, ``scores``: parallel
+    lists; the document id is the file id for vector store files) as Responses-style hits."""
+    if not metadata:
+        return ()
+    ids, chunks, scores = (metadata.get(key) for key in ("document_ids", "chunks", "scores"))
+    if not (isinstance(ids, list) and isinstance(chunks, list)):
+        return ()
+    scores = scores if isinstance(scores, list) and len(scores) == len(ids) else [None] * len(ids)
+    return tuple({"file_id": doc, "text": text, "score": score}
+                 for doc, text, score in zip(ids, chunks, scores, strict=False))
 
 
 def tool_call_arguments(call: ToolCall) -> str:

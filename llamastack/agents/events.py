@@ -86,10 +86,10 @@ class ServerToolCallRecord:
     """A tool call the server made itself, with what it found.
 
     ``type`` is the server's item type (``file_search_call``, ``mcp_call``, ``mcp_list_tools``,
-    ``web_search_call``; on the Agents API ``tool_execution``, ``memory_retrieval`` or
-    ``shield_call``). ``output`` is the text result (an MCP call's output or error), ``results``
-    the structured ones (file search hits, the tools an MCP server listed), ``raw`` the server's
-    object as decoded.
+    ``web_search_call``; on the Agents API ``file_search_call`` for ``builtin::rag``'s search,
+    else ``tool_execution``, ``memory_retrieval`` or ``shield_call``). ``output`` is the text
+    result (an MCP call's output or error), ``results`` the structured ones (file search hits,
+    the tools an MCP server listed), ``raw`` the server's object as decoded.
     """
 
     type: str

@@ -263,7 +263,8 @@ class TurnLoop:
     def _answers(self) -> Answers:
         outputs = tuple(ToolAnswer(c.call_id, c.name, c.outcome.output, c.outcome.is_error)
                         for c in self._calls if c.outcome is not None)
-        approvals = tuple(ApprovalAnswer(a.request.request_id, a.decision.approve, a.decision.reason)
+        approvals = tuple(ApprovalAnswer(a.request.request_id, a.decision.approve, a.decision.reason,
+                                         a.request)
                           for a in self._approvals if a.decision is not None)
         return Answers(outputs, approvals)
 
@@ -278,9 +279,9 @@ class TurnLoop:
             ToolAnswer(c.call_id, c.name, NOT_RUN.format(why=why), True)
             for c in self._calls)
         approvals = tuple(
-            ApprovalAnswer(a.request.request_id, a.decision.approve, a.decision.reason)
+            ApprovalAnswer(a.request.request_id, a.decision.approve, a.decision.reason, a.request)
             if a.decision is not None else
-            ApprovalAnswer(a.request.request_id, False, NOT_DECIDED.format(why=why))
+            ApprovalAnswer(a.request.request_id, False, NOT_DECIDED.format(why=why), a.request)
             for a in self._approvals)
         return Answers(outputs, approvals)
 

@@ -8,7 +8,7 @@ the decisions on approval requests, which the backend sends to start the next ro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from llamastack.agents.events import ApprovalRequest, ServerToolCallRecord, Usage
@@ -75,9 +75,13 @@ class ToolAnswer:
 
 @dataclass(frozen=True)
 class ApprovalAnswer:
+    """A decision on an approval request; ``request`` is the request itself, which the
+    Responses backend sends again with the answer (see ``responses_api.answer_items``)."""
+
     request_id: str
     approve: bool
     reason: str | None = None
+    request: ApprovalRequest | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ approvals (``[approval] ...``) too. Long outputs are cut to ``max_output_chars``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -40,7 +41,9 @@ def print_turn(events: Iterable[TurnEvent], *, file: TextIO | None = None,
     """Print the events of a turn to ``file`` (default: stdout) and return its result.
 
     A ``TurnStream`` (or anything with ``close()``) is closed when printing stops, also on
-    Ctrl-C. Raises ``ValueError`` if the events end without ``TurnCompleted``.
+    Ctrl-C; a turn that stops in the middle of a line of text gets its line ended, so what is
+    printed next (an error message, a prompt) starts on a line of its own. Raises
+    ``ValueError`` if the events end without ``TurnCompleted``.
     """
     out = file if file is not None else sys.stdout
     printer = _Printer(out, max_output_chars)
@@ -53,6 +56,8 @@ def print_turn(events: Iterable[TurnEvent], *, file: TextIO | None = None,
         close = getattr(events, "close", None)
         if callable(close):
             close()
+        with contextlib.suppress(OSError, ValueError):  # output gone: the first error matters
+            printer.end_line()
     raise ValueError("the events ended without TurnCompleted (was the turn cut short?)")
 
 
@@ -92,8 +97,7 @@ class _Printer:
             reason = f" ({decided.reason})" if decided.reason else ""
             self._line(f"[approval] {decided.request.name}: {verdict}{reason}")
         elif isinstance(event, TurnCompleted):
-            if self._mid_line:
-                self._write("\n")
+            self.end_line()
             self._out.flush()
             return event.result
         return None
@@ -107,6 +111,11 @@ class _Printer:
             arrow = "!!" if record.is_error else "->"
             return f"{call} {arrow} {self._cut(record.output)}"
         return f"{call}{' failed' if record.is_error else ''}"
+
+    def end_line(self) -> None:
+        if self._mid_line:
+            self._mid_line = False
+            self._write("\n")
 
     def _cut(self, text: str) -> str:
         if len(text) > self._limit:

@@ -3,14 +3,16 @@
 A session is a conversation (``ConversationCreate``; any existing conversation id attaches). A
 round is one streamed ``ResponseCreate`` with ``conversation=`` the session, the instructions and
 every tool re-sent (the server keeps the history, not the configuration). Later rounds send
-only ``function_call_output`` and ``mcp_approval_response`` items. ``abandon`` writes the same
-items with ``ConversationItemCreate``, which adds them without asking the model for another
-response (accepted by 0.7.3, seen live), so a stopped turn leaves no call unanswered.
+only ``function_call_output`` and ``mcp_approval_response`` items, each approval response
+after a copy of its request (see ``answer_items``). ``abandon`` writes the answers with
+``ConversationItemCreate``, which adds them without asking the model for another response
+(accepted by 0.7.3, seen live), so a stopped turn leaves no call unanswered.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -83,7 +85,7 @@ class ResponsesTurn:
         if answers:
             self._backend._client.call(
                 ConversationItemCreate(conversation_id=self._session_id,
-                                       items=answer_items(answers)),
+                                       items=answer_items(answers, repeat_requests=False)),
                 extra_headers=self._headers)
 
     def _round(self, input: str | list[dict[str, Any]]) -> RoundEvents:
@@ -95,12 +97,25 @@ class ResponsesTurn:
         yield from translator.finish()
 
 
-def answer_items(answers: Answers) -> list[dict[str, Any]]:
-    """The Responses input items that carry the answers."""
+def answer_items(answers: Answers, *, repeat_requests: bool = True) -> list[dict[str, Any]]:
+    """The Responses input items that carry the answers.
+
+    Each ``mcp_approval_response`` follows a copy of the ``mcp_approval_request`` it answers
+    (``repeat_requests``): llama-stack 0.3-0.7 look for the request of an approval among the
+    *input items of the same request* only (``ChatCompletionContext`` in 0.7.3), and a
+    request with ``conversation=`` carries just the new items, so without the copy the server
+    never finds what was approved and asks again on every round (seen live on 0.3.5 to
+    0.7.3). The conversation keeps one item per id, so the copy is not stored twice.
+    """
     items: list[dict[str, Any]] = [
         {"type": "function_call_output", "call_id": out.call_id, "output": out.output}
         for out in answers.tool_outputs]
     for approval in answers.approvals:
+        request = approval.request
+        if repeat_requests and request is not None:
+            items.append({"type": "mcp_approval_request", "id": request.request_id,
+                          "name": request.name, "server_label": request.server_label,
+                          "arguments": request.raw_arguments or json.dumps(dict(request.arguments))})
         item: dict[str, Any] = {"type": "mcp_approval_response",
                                 "approval_request_id": approval.request_id,
                                 "approve": approval.approve}

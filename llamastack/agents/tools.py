@@ -105,12 +105,11 @@ class FunctionTool(Generic[P, R]):
         return json.loads(json.dumps(self._parameters))  # type: ignore[no-any-return]
 
     def definition(self) -> dict[str, Any]:
-        """The function tool as the Responses API takes it."""
-        definition: dict[str, Any] = {"type": "function", "name": self.name,
-                                      "parameters": self.parameters}
-        if self.description:
-            definition["description"] = self.description
-        return definition
+        """The function tool as the Responses API takes it. ``description`` is always there,
+        if empty: llama-stack 0.3-0.5 fail a response whose function tool has none (its chat
+        tool needs a string; seen live), and 0.2 refuses it with a 400."""
+        return {"type": "function", "name": self.name, "description": self.description,
+                "parameters": self.parameters}
 
     def invoke(self, raw_arguments: str | Mapping[str, Any]) -> ToolOutcome:
         """Run one call from the model; every ``Exception`` becomes an error outcome."""

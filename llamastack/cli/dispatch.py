@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None, *, specs: Iterable[type] | None = No
     debug = "--debug" in arguments
     try:
         registry = spec_registry(specs) if specs is not None else endpoint_registry()
-        parser = build_parser(arguments, registry)
+        parser = build_parser(arguments, registry, chat=specs is None)  # chat: ours only
         args = parser.parse_args(arguments)
     except SystemExit as exc:  # --help, --version, usage errors (argparse has said why)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from llamastack._version import __version__
+from llamastack.cli.chat import CHAT_COMMAND, CHAT_EPILOG, CHAT_SUMMARY, add_chat_options
 from llamastack.cli.exits import EXIT_STATUSES, PROG
 from llamastack.cli.naming import Entry, Registry
 from llamastack.cli.options import (
@@ -158,8 +159,10 @@ def _selected(argv: Sequence[str]) -> list[str]:
     return words
 
 
-def build_parser(argv: Sequence[str], registry: Registry) -> argparse.ArgumentParser:
-    """The parser for ``argv``: every resource listed, the chosen command complete."""
+def build_parser(argv: Sequence[str], registry: Registry, *,
+                 chat: bool = True) -> argparse.ArgumentParser:
+    """The parser for ``argv``: every resource listed, the chosen command complete; with
+    ``chat``, also the ``chat`` command (llamastack.cli.chat)."""
     parser = argparse.ArgumentParser(
         prog=PROG, formatter_class=_HelpFormatter, epilog=EPILOG,
         description="Call any Llama Stack endpoint. Commands are RESOURCE VERB, derived from the "
@@ -169,6 +172,12 @@ def build_parser(argv: Sequence[str], registry: Registry) -> argparse.ArgumentPa
     _add_global_options(parser, inherited=False)
     resources = parser.add_subparsers(dest="cli:resource", metavar="RESOURCE", title="resources")
     words = _selected(argv)
+    if chat:  # first in the list: the one command that is not an endpoint
+        chat_parser = resources.add_parser(CHAT_COMMAND, help=CHAT_SUMMARY,
+                                           formatter_class=_HelpFormatter, epilog=CHAT_EPILOG)
+        if words and words[0] == CHAT_COMMAND:
+            add_chat_options(chat_parser)
+            _add_global_options(chat_parser, inherited=True)
     for resource, verbs in registry.items():
         names = sorted(verbs)
         resource_parser = resources.add_parser(

@@ -98,7 +98,7 @@ def test_tool_call_then_tool_result(client: LlamaStackClient) -> None:
     assert isinstance(call, ChatCompletionMessageToolCall)
     assert re.fullmatch(r"call_[0-9a-f]{16}", call.id)
     assert call.function.name == "get_weather"
-    assert json.loads(call.function.arguments) == {"city": QUESTION, "days": 1}
+    assert json.loads(call.function.arguments) == {"city": QUESTION}  # days is optional: left out
 
     answer = client.call(ChatCompletionCreate(model=MODEL_07, tools=[WEATHER_TOOL], messages=[
         OpenAIUserMessageParam(content=QUESTION),
@@ -130,7 +130,7 @@ def test_streamed_tool_call_is_assembled_from_its_deltas(client: LlamaStackClien
     assert head.function is not None and head.function.name == "get_weather"
     assert rest.id is None and rest.function is not None and rest.function.name is None
     arguments = "".join(call.function.arguments or "" for call in calls if call.function)
-    assert json.loads(arguments) == {"city": QUESTION, "days": 1}
+    assert json.loads(arguments) == {"city": QUESTION}
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
 

@@ -1,7 +1,8 @@
 """Every script in examples/ runs against a real llama-stack server and says what it should.
 
 The examples take the server from ``LLAMA_STACK_BASE_URL``, exactly as a user runs them; the
-agents example needs the 0.2 line, everything else runs on 0.7.
+agent session example needs the 0.2 line, the agent tools example runs on every line,
+everything else on 0.7.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import LINES, base_url_of
+from tests.integration.servers import manage
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,9 +24,9 @@ EXAMPLES = ROOT / "examples"
 
 # script -> (the lines it runs against, what its output must contain)
 EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "agent_tools.py": (("0.7", "0.2"), (
-        "tool: get_weather({'city': 'What is the weather in Paris?'}) -> 18 degrees",
-        "answer: Tool result: 18 degrees and sunny in What is the weather in Paris?",
+    "agent_tools.py": (LINES, (
+        "tool: get_weather({'city': 'What is the weather in Paris?'}) -> 18 degrees c",
+        "answer: Tool result: 18 degrees c and sunny in What is the weather in Paris?",
         "<- add: 2", "rounds: 2, tool calls: 2", "last answer: Echo: Thanks!")),
     "agent_session.py": (("0.2",), ("assistant: Echo: hello agent",
                                     "answered: Echo: hello agent")),
@@ -66,10 +70,10 @@ def test_every_example_is_tested() -> None:
 
 @pytest.mark.parametrize(("script", "line"), [(script, line) for script in sorted(EXPECTED)
                                                for line in EXPECTED[script][0]])
-def test_example_runs(script: str, line: str, server_07: str, server_02: str, tmp_path: Path) -> None:
+def test_example_runs(script: str, line: str, servers: manage.State, tmp_path: Path) -> None:
     expected = EXPECTED[script][1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLAMA_STACK")}
-    env.update(LLAMA_STACK_BASE_URL=server_02 if line == "0.2" else server_07,
+    env.update(LLAMA_STACK_BASE_URL=base_url_of(servers, line),
                PYTHON=sys.executable, PYTHONPATH=str(ROOT), NO_PROXY="127.0.0.1,localhost")
     path = EXAMPLES / script
     command = ["bash", str(path)] if script.endswith(".sh") else [sys.executable, str(path)]

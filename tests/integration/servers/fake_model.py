@@ -13,8 +13,10 @@ last ``user`` message; rules apply in this order:
    - ``get_weather`` mentioned once -> one call; ``get_weather and add`` -> two; ``get_weather
      Paris, get_weather Rome`` -> two calls of the same tool.
    - ``name({"json": "object"})`` gives the exact arguments (any JSON object: wrong types too);
-     a bare mention gets arguments made from the tool's JSON schema: strings U, integers 1,
-     numbers 1.5, booleans true, arrays [U], objects {}.
+     a bare mention gets arguments made from the tool's JSON schema: the first value of an
+     ``enum`` (the ``const``), else strings U, integers 1, numbers 1.5, booleans true, arrays
+     [U], objects {}; only the ``required`` parameters (without a ``required`` list: those
+     without a ``default``), so optional ones keep the tool's defaults.
    - ``file_search`` also names ``knowledge_search`` (the name 0.2-0.6 give that tool).
    - No mention, but U says ``weather``, or ``tool_choice`` is ``required``, or endless mode ->
      the first tool; ``tool_choice: {"type": "function", "function": {"name": X}}`` -> X.
@@ -48,6 +50,7 @@ __all__ = [
     "embed_base64",
     "last_text",
     "planned_calls",
+    "schema_value",
     "split_words",
     "tool_arguments",
     "tool_name",
@@ -105,30 +108,51 @@ def guard_answer(prompt: str) -> str:
 
 
 def tool_arguments(tool: JSON, user_text: str) -> JSON:
-    """Deterministic arguments for a function tool, from its JSON schema."""
+    """Deterministic arguments for a function tool, from its JSON schema: every required
+    parameter (without a ``required`` list, every one without a ``default``), none other."""
     fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
     params = fn.get("parameters") if isinstance(fn, dict) else None
     props = params.get("properties") if isinstance(params, dict) else None
     args: JSON = {}
     if not isinstance(props, dict):
         return args
+    required = params.get("required") if isinstance(params, dict) else None
     for name, schema in props.items():
-        kind = schema.get("type") if isinstance(schema, dict) else None
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), "string")
-        if kind == "integer":
-            args[name] = 1
-        elif kind == "number":
-            args[name] = 1.5
-        elif kind == "boolean":
-            args[name] = True
-        elif kind == "array":
-            args[name] = [user_text]
-        elif kind == "object":
-            args[name] = {}
-        else:
-            args[name] = user_text
+        schema = schema if isinstance(schema, dict) else {}
+        if isinstance(required, list) and name not in required:
+            continue  # optional: the tool's default applies
+        if not isinstance(required, list) and "default" in schema:
+            continue
+        args[name] = schema_value(schema, user_text)
     return args
+
+
+def schema_value(schema: JSON, user_text: str) -> Any:
+    """One value fitting ``schema``: its first enum value (or const), else one per type."""
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return enum[0]  # e.g. Literal["c", "f"]: a string of U would break the schema
+    if "const" in schema:
+        return schema["const"]
+    for union in ("anyOf", "oneOf"):
+        arms = [arm for arm in schema.get(union) or () if isinstance(arm, dict)]
+        arms = [arm for arm in arms if arm.get("type") != "null"] or arms
+        if arms:
+            return schema_value(arms[0], user_text)  # X | None: a value of X
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return [user_text]
+    if kind == "object":
+        return {}
+    return user_text
 
 
 def tool_name(tool: JSON) -> str:

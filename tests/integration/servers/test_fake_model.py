@@ -40,6 +40,34 @@ def test_the_first_call_id_is_a_hash_of_name_arguments_and_message_count() -> No
     assert decide("What is the weather in Paris?")["tool_calls"][0]["id"] == "call_328d4d3c032bd162"
 
 
+UNIT = {"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "required": ["city"], "properties": {
+        "city": {"type": "string"},
+        "unit": {"type": "string", "enum": ["c", "f"], "default": "c"},
+        "days": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None}}}}}
+
+
+def test_a_bare_mention_leaves_optional_parameters_to_their_defaults() -> None:
+    assert calls(decide("get_weather", tools=[UNIT])) == [("get_weather", {"city": "get_weather"})]
+
+
+def test_a_required_enum_parameter_gets_its_first_value_and_a_union_its_first_arm() -> None:
+    tool = {"type": "function", "function": {"name": "convert", "parameters": {
+        "type": "object", "required": ["unit", "days", "mode"], "properties": {
+            "unit": {"type": "string", "enum": ["c", "f"]},
+            "days": {"anyOf": [{"type": "null"}, {"type": "integer"}]},
+            "mode": {"const": "fast"}}}}}
+    assert calls(decide("convert", tools=[tool])) == [
+        ("convert", {"unit": "c", "days": 1, "mode": "fast"})]
+
+
+def test_without_a_required_list_parameters_with_a_default_are_left_out() -> None:
+    tool = {"type": "function", "function": {"name": "add", "parameters": {
+        "type": "object", "properties": {"a": {"type": "integer"},
+                                         "b": {"type": "integer", "default": 0}}}}}
+    assert calls(decide("add", tools=[tool])) == [("add", {"a": 1})]
+
+
 def test_each_mention_of_a_tool_is_one_call_in_text_order() -> None:
     assert calls(decide("add then get_weather")) == [
         ("add", {"a": 1, "b": 1}), ("get_weather", {"city": "add then get_weather"})]

@@ -163,6 +163,22 @@ def test_calls_of_one_round_run_concurrently() -> None:
     assert len(threads) == 3
 
 
+def test_tools_run_in_daemon_threads_so_one_left_running_never_blocks_the_exit() -> None:
+    # A ThreadPoolExecutor's workers are joined at interpreter exit: after Ctrl-C during a
+    # slow tool, `llamastack chat` could not exit until the tool returned.
+    daemons: list[bool] = []
+
+    @tool
+    def where() -> str:
+        """Notes its thread."""
+        daemons.append(threading.current_thread().daemon)
+        return "ok"
+
+    backend = ScriptedBackend([call("a", "where"), call("b", "where"), done()], [done("x")])
+    make_agent(backend, where).create_turn(messages="go", session_id="s")
+    assert daemons == [True, True]
+
+
 def test_answers_follow_call_order_whatever_order_the_tools_finish_in() -> None:
     first_may_finish = threading.Event()
 
@@ -399,6 +415,14 @@ def test_bad_configuration_is_refused_when_the_agent_is_made() -> None:
         make_agent(backend, 3)
     with pytest.raises(ValueError, match="api must be"):
         Agent(LlamaStackClient("http://127.0.0.1:9"), model="m", api="chat")  # type: ignore[arg-type]
+
+
+def test_tool_choice_without_tools_is_refused_on_every_line() -> None:
+    # llama-stack 0.4-0.6 answer 500 to a response with tool_choice and no tools (seen live).
+    with pytest.raises(ValueError, match="tool_choice='required' needs tools"):
+        make_agent(ScriptedBackend(), tool_choice="required")
+    assert make_agent(ScriptedBackend(), echo, tool_choice="required").params == {
+        "tool_choice": "required"}
 
 
 def test_bad_turn_arguments_are_refused() -> None:

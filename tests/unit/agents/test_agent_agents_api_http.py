@@ -152,6 +152,12 @@ def test_an_error_inside_the_turn_stream_raises_the_servers_error(
      r"file_search option\(s\) \['filters'\]"),
     ({"tools": [{"name": "builtin::rag", "argz": {}}]}, r"unknown key\(s\) \['argz'\]"),
     ({"approve": lambda request: True}, "approve= answers MCP approval requests"),
+    # 0.2 would call the tool without asking: a tool meant to be asked about is refused.
+    ({"tools": [{"type": "mcp", "server_label": "gh", "server_url": "http://h",
+                 "require_approval": "always"}]},
+     r"MCP tool 'gh' asks for approvals \(require_approval='always'\).*Llama Stack 0.3 or later"),
+    # 0.2.24 answers 400 "temperature: Field required" to a top_p strategy without one.
+    ({"top_p": 0.9}, "top_p on the Agents API .* needs temperature too"),
 ])
 def test_what_the_agents_api_cannot_do_is_refused_before_anything_is_sent(
         make_client: MakeClient, kwargs: dict[str, Any], words: str) -> None:
@@ -179,3 +185,24 @@ def test_client_tools_in_the_0_2_list_form_keep_what_the_list_can_say() -> None:
         {"name": "days", "parameter_type": "list[int]", "description": "Days ahead.",
          "required": False},
     ]
+
+
+@tool
+def plot_all(points: list[dict[str, int]]) -> str:
+    """Plot points.
+
+    Args:
+        points: The points.
+    """
+    return str(len(points))
+
+
+def test_arguments_nested_deeper_than_02_holds_are_refused_on_02_only(
+        make_client: MakeClient) -> None:
+    # 0.2.24's ToolCall holds a value, a list of values or an object of values per argument;
+    # its server turned a list of objects into the text "call_id='...' tool_name=..." (live).
+    with pytest.raises(UnsupportedFeatureError, match="parameter 'points' of tool 'plot_all' nests"):
+        make_agent(make_client, tools=[plot_all]).create_session("x")
+    # 0.3 (its Agents API at /v1alpha) takes the arguments as JSON text: any depth.
+    on_03 = Agent(make_client(server_line="0.3"), model="m", api="agents", tools=[plot_all])
+    assert on_03._backend().api_name == "Agents API"

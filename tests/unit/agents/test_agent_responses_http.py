@@ -151,9 +151,27 @@ def test_an_approval_request_is_denied_by_default_with_the_reason_sent_back(
     assert (decided.request.name, decided.approved, decided.reason) == ("add", False, DEFAULT_DENIAL)
     first, second = bodies(mock)
     assert first["tools"] == [mcp]
-    assert second["input"] == [{"type": "mcp_approval_response",
-                                "approval_request_id": "approval_2ee0363d-4427-4882-ad94-13a52354ee22",
-                                "approve": False, "reason": DEFAULT_DENIAL}]
+    request_id = "approval_2ee0363d-4427-4882-ad94-13a52354ee22"
+    assert second["input"][1] == {"type": "mcp_approval_response", "approval_request_id": request_id,
+                                  "approve": False, "reason": DEFAULT_DENIAL}
+
+
+def test_an_approval_answer_follows_a_copy_of_its_request_so_the_server_finds_it(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    # With conversation= the server looks for the approved request among the new input
+    # items only: without the copy, 0.3.5-0.7.3 asked again on every round (seen live).
+    add_stream(mock, captured_stream("mcp_approval_request"))
+    add_stream(mock, sse(text_round("Tool result: 2", "r2")))
+    mcp = {"type": "mcp", "server_label": "fake", "server_url": "http://127.0.0.1:1/mcp",
+           "require_approval": "always"}
+    agent = make_agent(make_client, tools=[mcp], approve=lambda request: True)
+    result = agent.create_turn(messages="please use tool add", session_id=CONV_ID)
+    assert result.output_text == "Tool result: 2"
+    request_id = "approval_2ee0363d-4427-4882-ad94-13a52354ee22"
+    assert bodies(mock)[1]["input"] == [
+        {"type": "mcp_approval_request", "id": request_id, "name": "add", "server_label": "fake",
+         "arguments": '{"a": 1, "b": 1}'},
+        {"type": "mcp_approval_response", "approval_request_id": request_id, "approve": True}]
 
 
 def test_an_error_event_in_the_follow_up_raises_with_the_tool_records(

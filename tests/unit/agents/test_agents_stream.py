@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from llamastack import APIConnectionError
+from llamastack.agents import ResponseIncompleteError
 from llamastack.agents.agents_stream import AgentsStreamTranslator, content_text
 from llamastack.agents.model_events import (
     FunctionCallArrived,
@@ -67,19 +69,56 @@ def test_captured_resume_skips_the_echo_of_the_answered_call() -> None:
                                                         turn_id=TOOL_TURN)]
 
 
-def test_a_server_tool_step_is_a_server_tool_call() -> None:
+def tool_step(name: str, arguments: dict[str, Any], content: list[dict[str, Any]],
+              metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     step = {"turn_id": "t", "step_id": "st1", "step_type": "tool_execution",
-            "tool_calls": [{"call_id": "k1", "tool_name": "knowledge_search",
-                            "arguments": {"query": "Paris"}}],
-            "tool_responses": [{"call_id": "k1", "tool_name": "knowledge_search",
-                                "content": [{"type": "text", "text": "Paris is "},
-                                            {"type": "text", "text": "in France"}]}]}
-    events, _ = translate([payload("step_complete", step_type="tool_execution", step_id="st1",
-                                   step_details=step),
-                           payload("turn_complete", turn=turn("t", "done"))])
+            "tool_calls": [{"call_id": "k1", "tool_name": name, "arguments": arguments}],
+            "tool_responses": [{"call_id": "k1", "tool_name": name, "content": content,
+                                "metadata": metadata}]}
+    return [payload("step_complete", step_type="tool_execution", step_id="st1",
+                    step_details=step),
+            payload("turn_complete", turn=turn("t", "done"))]
+
+
+def test_a_server_tool_step_is_a_server_tool_call() -> None:
+    events, _ = translate(tool_step("get_weather", {"city": "Lima"},
+                                    [{"type": "text", "text": "Sunny "},
+                                     {"type": "text", "text": "in Lima"}]))
     [server] = [e.record for e in events if isinstance(e, ServerToolArrived)]
     assert (server.type, server.call_id, server.name, dict(server.arguments), server.output) == (
-        "tool_execution", "k1", "knowledge_search", {"query": "Paris"}, "Paris is in France")
+        "tool_execution", "k1", "get_weather", {"city": "Lima"}, "Sunny in Lima")
+
+
+def test_knowledge_search_is_reported_as_a_file_search_call_with_its_hits() -> None:
+    # The metadata 0.2.24's builtin::rag answered for a vector store file (seen live).
+    metadata = {"document_ids": ["file-1"], "chunks": ["Paris is the capital of France."],
+                "scores": [1.1], "vector_db_ids": ["vs_1"]}
+    events, _ = translate(tool_step("knowledge_search", {"query": "capital of France"},
+                                    [{"type": "text", "text": "found 1 chunk"}], metadata))
+    [server] = [e.record for e in events if isinstance(e, ServerToolArrived)]
+    assert (server.type, server.name, dict(server.arguments), server.output, server.status) == (
+        "file_search_call", "file_search", {"queries": ["capital of France"]}, "found 1 chunk",
+        "completed")
+    assert server.results == ({"file_id": "file-1", "text": "Paris is the capital of France.",
+                               "score": 1.1},)
+
+
+def test_the_servers_max_infer_iters_with_server_calls_unrun_is_an_incomplete_response() -> None:
+    captured = Path(__file__).resolve().parents[2] / "integration" / "servers" / "captured"
+    events = json.loads((captured / "0.2" / "POST_v1_agents_turn_stream_mcp_endless.json").read_text())
+    translator = AgentsStreamTranslator(client_tools=frozenset({"lookup"}))
+    with pytest.raises(ResponseIncompleteError, match="max_infer_iters with get_weather not run") as raised:
+        for chunk in turn_chunks(events):
+            translator.feed(chunk)
+    assert raised.value.reason == "max_infer_iters"
+
+
+def test_awaited_calls_of_client_tools_are_client_calls() -> None:
+    translator = AgentsStreamTranslator(client_tools=frozenset({"get_weather"}))
+    out: list[ModelEvent] = []
+    for chunk in turn_chunks(fixture_events("agents_0.2_turn_stream_tool")):
+        out.extend(translator.feed(chunk))
+    assert [type(e) for e in out] == [FunctionCallArrived, RoundFinished]
 
 
 def test_a_shield_violation_is_reported_as_a_failed_server_call() -> None:

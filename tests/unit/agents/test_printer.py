@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from llamastack import APIConnectionError
 from llamastack.agents import (
     ApprovalDecided,
     ApprovalRecord,
@@ -103,3 +104,14 @@ def test_the_stream_is_closed_when_printing_stops() -> None:
     with pytest.raises(KeyboardInterrupt):
         print_turn(Events(), file=io.StringIO())
     assert closed == [True]
+
+
+def test_a_turn_that_fails_mid_line_has_its_line_ended_before_the_error() -> None:
+    def events() -> Iterator[TurnEvent]:
+        yield TextDelta("Echo:")
+        raise APIConnectionError("cut")
+
+    out = io.StringIO()
+    with pytest.raises(APIConnectionError):
+        print_turn(events(), file=out)
+    assert out.getvalue() == "Echo:\n"  # an error message printed next starts on its own line

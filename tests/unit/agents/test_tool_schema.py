@@ -183,6 +183,14 @@ def test_plain_call_of_tool_and_the_definition_for_the_responses_api() -> None:
         "parameters": add_tool.parameters}
 
 
+def test_a_tool_without_a_docstring_still_sends_a_description() -> None:
+    # llama-stack 0.3-0.5 fail a response whose function tool has no description (seen live).
+    def lookup(query: str) -> str:
+        return query
+
+    assert tool(lookup).definition()["description"] == ""
+
+
 def test_parameters_is_a_copy_the_caller_cannot_break() -> None:
     @tool
     def f(a: int) -> int:
