@@ -142,11 +142,11 @@ class ResponseCreate(StreamingSpec[OpenAIResponseObject, OpenAIResponseObjectStr
     max_tool_calls: Optional[int] = body_field(server_lines=("0.4", "0.5", "0.6", "0.7"))
     """Max number of total calls to built-in tools that can be processed in a response."""
 
-    max_output_tokens: Optional[int] = body_field(server_lines=("0.5", "0.6", "0.7"))
+    max_output_tokens: Optional[int] = body_field(server_lines=("0.6", "0.7"))
     """Upper bound for the number of tokens that can be generated for a response."""
 
     reasoning: Optional[Union[OpenAIResponseReasoning, dict[str, Any]]] = body_field(
-        server_lines=("0.5", "0.6", "0.7")
+        server_lines=("0.6", "0.7")
     )
     """Configuration for reasoning effort in responses."""
 

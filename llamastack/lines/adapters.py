@@ -226,14 +226,6 @@ def _response_create_request(parts: RequestParts) -> None:
     if isinstance(text, dict) and isinstance(text.get("format"), dict) \
             and parts.line in ("0.2", "0.3"):
         text["format"].setdefault("type", "text")  # optional in 0.7 with this default
-    if parts.line == "0.5":
-        # 0.5.4 passes these two to its responses provider in each other's place, so either
-        # one fails every response (400 "reasoning: Input should be a valid dictionary",
-        # seen live with max_output_tokens=50; agents.py create_openai_response in 0.5.4).
-        for name in ("max_output_tokens", "reasoning"):
-            if body.get(name) is not None:
-                raise _refuse(parts, name, "0.6 and later", "0.5.4 fails every response that "
-                              "sets max_output_tokens or reasoning (it swaps the two)")
     reasoning = body.get("reasoning")
     if isinstance(reasoning, dict) and reasoning.get("summary") is not None \
             and parts.line in _REASONING_SUMMARY_LINES:

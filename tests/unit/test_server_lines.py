@@ -228,13 +228,19 @@ def test_a_spec_the_line_does_not_serve_is_not_served_before_sending(
     assert not mock.calls
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("top_p", 0.5),  # new in 0.6: 0.5 answers 400
+    # documented by 0.5, but 0.5.4 swaps these two and fails the response (seen live)
+    ("max_output_tokens", 50),
+    ("reasoning", {"effort": "low"}),
+])
 def test_a_value_the_line_cannot_carry_is_refused_naming_field_and_line(
-        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+        mock: responses.RequestsMock, make_client: MakeClient, field: str, value: Any) -> None:
     client = make_client(server_line="0.5")
     with pytest.raises(NotServedError) as raised:
-        client.call(endpoints.ResponseCreate(model="m", input="hi", top_p=0.5))
-    assert raised.value.field == "top_p"
-    assert "top_p cannot be carried by Llama Stack 0.5 (it is by 0.6, 0.7)" in str(raised.value)
+        client.call(endpoints.ResponseCreate(model="m", input="hi", **{field: value}))
+    assert raised.value.field == field
+    assert f"{field} cannot be carried by Llama Stack 0.5 (it is by 0.6, 0.7)" in str(raised.value)
     assert not mock.calls
 
 

@@ -177,10 +177,12 @@ def test_responses_new_in_07_are_not_carried_by_05_and_reach_02_under_openai_v1(
     spec_class = endpoints.ResponseCreate
     on_05 = plan_for(spec_class, "0.5")
     assert (on_05.method, on_05.path) == ("POST", "/v1/responses")
-    # 0.5's CreateResponseRequest has extra="forbid": these nine answer 400 (SERVER_LINES.md §4).
+    # 0.5's CreateResponseRequest has extra="forbid": these nine answer 400 (SERVER_LINES.md §4);
+    # and 0.5.4 swaps max_output_tokens and reasoning, failing the response (BROKEN_ON_LINE).
     assert sorted(fp.wire for fp in on_05.fields_not_carried) == [
-        "background", "frequency_penalty", "presence_penalty", "prompt_cache_key", "service_tier",
-        "stream_options", "top_logprobs", "top_p", "truncation"]
+        "background", "frequency_penalty", "max_output_tokens", "presence_penalty",
+        "prompt_cache_key", "reasoning", "service_tier", "stream_options", "top_logprobs", "top_p",
+        "truncation"]
     on_02 = plan_for(spec_class, "0.2")
     assert on_02.path == "/v1/openai/v1/responses" and len(on_02.fields_not_carried) == 19
     assert len(plan_for(spec_class, "0.4").fields_not_carried) == 13

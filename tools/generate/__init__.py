@@ -42,8 +42,9 @@ One module per concern:
 Deliberate deviations from the documents live in ``errata`` (``ERRATA_NULLABLE`` and
 ``RESPONSE_OVERRIDES`` for decoding leniency, ``ERRATA_SCHEMAS``/``ERRATA_PROPERTIES`` for shapes,
 ``ERRATA_LOCATIONS`` for parameters the server reads from another place, ``ROUTE_ERRATA``,
-``CARRIED_UNDOCUMENTED`` and ``DOCUMENT_ONLY_REQUIREMENTS`` for server lines) and ``naming``
-(``RENAMES``/``SHARED_WITH_0_7``/``INLINE_NAMES``); specs/README.md lists each with its reason.
+``CARRIED_UNDOCUMENTED``, ``BROKEN_ON_LINE`` and ``DOCUMENT_ONLY_REQUIREMENTS`` for server lines)
+and ``naming`` (``RENAMES``/``SHARED_WITH_0_7``/``INLINE_NAMES``); specs/README.md lists each with
+its reason.
 Adding an operation of a pinned document is one row in ``OPERATIONS`` and a rerun.
 """
 
@@ -56,6 +57,7 @@ from tools.generate.emit_api import HANDWRITTEN, api_reference
 from tools.generate.emit_package import render_all, stale, write
 from tools.generate.emit_readme import readme_tables, update_readme
 from tools.generate.errata import (
+    BROKEN_ON_LINE,
     CARRIED_UNDOCUMENTED,
     DOCUMENT_ONLY_REQUIREMENTS,
     ERRATA_LOCATIONS,
@@ -69,6 +71,7 @@ from tools.generate.lines import matched_by_rules
 from tools.generate.shapes import differences as shape_differences
 
 __all__ = [
+    "BROKEN_ON_LINE",
     "CARRIED_UNDOCUMENTED",
     "DOCUMENTS",
     "DOCUMENT_ONLY_REQUIREMENTS",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BROKEN_ON_LINE",
     "CARRIED_UNDOCUMENTED",
     "DOCUMENT_ONLY_REQUIREMENTS",
     "ERRATA_LOCATIONS",
@@ -135,6 +136,14 @@ CARRIED_UNDOCUMENTED: dict[tuple[str, str], set[str]] = {
         "prompt_cache_key", "reasoning_effort", "safety_identifier", "service_tier",
     },
     ("ChatCompletionCreate", "0.5"): {"prompt_cache_key", "service_tier"},
+}
+
+# Request fields a line's document lists but its server cannot carry: (spec, line) -> wire names.
+BROKEN_ON_LINE: dict[tuple[str, str], set[str]] = {
+    # 0.5.4 passes these two to its responses provider in each other's place (agents.py
+    # create_openai_response), so a response that sets either fails: 400 "reasoning: Input
+    # should be a valid dictionary" (seen live with max_output_tokens=50).
+    ("ResponseCreate", "0.5"): {"max_output_tokens", "reasoning"},
 }
 
 # Request fields a line's document marks required although its server has a default for them,

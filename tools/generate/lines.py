@@ -22,7 +22,7 @@ from typing import Any
 
 from tools.generate.definitions import GeneratorError, LineRoute, SpecDef
 from tools.generate.documents import DOCUMENTS
-from tools.generate.errata import CARRIED_UNDOCUMENTED, ROUTE_ERRATA
+from tools.generate.errata import BROKEN_ON_LINE, CARRIED_UNDOCUMENTED, ROUTE_ERRATA
 
 __all__ = [
     "PREFIXES",
@@ -124,7 +124,8 @@ def known_fields(documents: dict[str, Any], name: str, route: LineRoute) -> set[
         while "$ref" in schema:
             schema = documents[route.line]["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
         names |= set(schema.get("properties") or {})
-    return names | CARRIED_UNDOCUMENTED.get((name, route.line), set())
+    return (names | CARRIED_UNDOCUMENTED.get((name, route.line), set())) - BROKEN_ON_LINE.get(
+        (name, route.line), set())
 
 
 def carries(documents: dict[str, Any], name: str, route: LineRoute, wire: str) -> bool:
