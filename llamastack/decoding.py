@@ -21,10 +21,13 @@ import operator
 import threading
 import types
 from collections.abc import Callable, Mapping
+from itertools import islice
 from typing import Any, Literal, Protocol, Union, get_args, get_origin, get_type_hints
 
 from dataclasses_json import Undefined, cfg
 from dataclasses_json.utils import CatchAllVar
+
+from llamastack.collector import SLICE, collect_young_if_due
 
 __all__ = [
     "DecodeError",
@@ -325,7 +328,16 @@ def _build_list(item: Decoder) -> Decoder:
             raise _expected("array", value)
         elements = iter(value)
         try:
-            return [item(element) for element in elements]
+            if len(value) <= SLICE:
+                return [item(element) for element in elements]
+            # A long list in slices, the collector's young generation kept collected between
+            # them, so the objects made here do not set off collections of the whole heap
+            # (collector.py): the cost per element stays flat from 200 to 200,000.
+            decoded: list[Any] = []
+            for _ in range(0, len(value), SLICE):
+                decoded += [item(element) for element in islice(elements, SLICE)]
+                collect_young_if_due()
+            return decoded
         except DecodeError as exc:
             # The failing element is the last one the iterator gave out. Decoding again to
             # find it would repeat the failure at every nested level: exponential in depth.
@@ -495,7 +507,7 @@ _MISSING = object()
 
 
 class _Field:
-    __slots__ = ("custom", "decode", "default", "factory", "key", "name", "tp")
+    __slots__ = ("custom", "decode", "default", "factory", "key", "name", "required", "tp")
 
     def __init__(self, field: dataclasses.Field[Any], tp: Any, key: str, custom: Any) -> None:
         self.name = field.name
@@ -504,6 +516,7 @@ class _Field:
         self.custom = custom
         self.default = field.default
         self.factory = field.default_factory
+        self.required = self.default is dataclasses.MISSING and self.factory is dataclasses.MISSING
         self.decode = decoder_for(tp) if custom is None else _custom_decoder(custom, tp)
 
 
@@ -557,71 +570,90 @@ def _build_dataclass(cls: type) -> Decoder:
 
 
 def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown: bool) -> Decoder:
-    """Generate straight-line code for one dataclass: no per-object type inspection."""
+    """Generate straight-line code for one dataclass: no per-object type inspection.
+
+    A required field is read with ``d[key]`` (a KeyError is the missing field), an optional
+    one with ``get(key, MISSING)``; unknown keys are looked for only when the object has more
+    keys than the declared ones it carries (``len(d)`` against the count of declared keys
+    found, kept by counting the missing ones). The instance is made with ``object.__new__``
+    and its fields set in declaration order as the dataclass's own ``__init__`` sets them
+    (``o.name = value``, or ``object.__setattr__`` for a frozen dataclass), so CPython keeps
+    them in the instance's inline values instead of making a ``__dict__`` for each object.
+    """
     env: dict[str, Any] = {
         "cls": cls, "new": object.__new__, "MISSING": _MISSING, "DecodeError": DecodeError,
         "expected": _expected, "known": frozenset(f.key for f in plan) | (
             {catch_all} if catch_all else set()),
     }
-    # Every field is stored straight into the instance __dict__ unless the class keeps one
-    # in a slot (or has no __dict__ at all): then object.__setattr__, which also gets past
-    # a frozen dataclass's __setattr__.
-    set_attrs = not getattr(cls, "__dictoffset__", 0) or any(
-        isinstance(getattr(cls, fld.name, None), types.MemberDescriptorType) for fld in plan)
+    check_unknown = raise_unknown or catch_all is not None
+    optional = [fld for fld in plan if not fld.required]
+    count_missing = check_unknown and bool(optional)
     lines = [
         "def decode(d):",
         "    if d.__class__ is not dict:",
         f"        raise expected('object for {cls.__name__}', d)",
-        "    get = d.get",
-        "    f = None",
-        "    try:",
     ]
-    names = []
+    if optional or catch_all:
+        lines.append("    get = d.get")
+    if count_missing:
+        lines.append("    m = 0")
+    lines += ["    f = None", "    try:"]
+    variables: dict[str, str] = {}
     for i, fld in enumerate(plan):
         var = f"v{i}"
-        names.append((fld.name, var))
-        env[f"fld{i}"] = fld
+        variables[fld.name] = var
         lines.append(f"        f = {fld.key!r}")
-        required = fld.default is dataclasses.MISSING and fld.factory is dataclasses.MISSING
+        accepts_none = _accepts_none(fld.tp)
+        decode = _OPTIONAL_INNER.get(fld.decode, fld.decode) if accepts_none else fld.decode
+        if fld.required:
+            lines.append(f"        {var} = d[{fld.key!r}]")
+            body = _decode_lines(env, i, decode, var, "        ")
+            if body and accepts_none:
+                lines.append(f"        if {var} is not None:")
+                body = _decode_lines(env, i, decode, var, "            ")
+            lines += body
+            continue
         lines.append(f"        {var} = get({fld.key!r}, MISSING)")
         lines.append(f"        if {var} is MISSING:")
-        if required:
-            lines.append("            raise DecodeError('required field is missing')")
-        elif fld.factory is not dataclasses.MISSING:
-            lines.append(f"            {var} = fld{i}.factory()")
+        if count_missing:
+            lines.append("            m += 1")
+        if fld.factory is not dataclasses.MISSING:
+            env[f"factory{i}"] = fld.factory
+            lines.append(f"            {var} = factory{i}()")
         else:
-            lines.append(f"            {var} = fld{i}.default")
-        if _accepts_none(fld.tp):
-            # null is handled here, so an Optional's own decoder is skipped for the inner one
-            lines.append(f"        elif {var} is not None:")
-            lines += _decode_lines(env, i, _OPTIONAL_INNER.get(fld.decode, fld.decode), var)
-        else:
-            lines.append("        else:")
-            lines += _decode_lines(env, i, fld.decode, var)
+            env[f"default{i}"] = fld.default
+            lines.append(f"            {var} = default{i}")
+        body = _decode_lines(env, i, decode, var, "            ")
+        if body:
+            lines.append(f"        elif {var} is not None:" if accepts_none else "        else:")
+            lines += body
     if not plan:
         lines.append("        pass")  # only a catch-all (UnknownVariant) or no fields at all
     lines += [
         "    except DecodeError as exc:",
         "        raise exc.within(f) from None",
+        "    except KeyError:",
+        "        if f in d:",  # not the missing field: a bug somewhere below, shown as it is
+        "            raise",
+        "        raise DecodeError('required field is missing', f) from None",
         # A recursive model nested a few hundred levels deep exhausts the stack (JSON that
         # json.loads still parses); that is input that does not fit, not a crash.
         "    except RecursionError:",
         "        raise DecodeError('nested too deeply to decode', f) from None",
     ]
-    env["declared"] = frozenset(f.key for f in plan)
+    # Every declared key found (all of them minus the missing ones) and nothing else: the
+    # usual case is one comparison; otherwise the unknown keys are picked out.
+    present = f"len(d) + m != {len(plan)}" if count_missing else f"len(d) != {len(plan)}"
     if raise_unknown:
-        lines += ["    if not declared.issuperset(d):",
+        lines += [f"    if {present}:",
                   "        extra = [k for k in d if k not in known]",
                   "        if extra:",
                   "            raise DecodeError('unknown fields ' + repr(extra))"]
     if catch_all:
-        # Mostly every key is a declared field: one set test in C instead of a dict
-        # comprehension per object. dataclasses-json merges a JSON key that equals the
-        # catch-all field's own name into the catch-all.
+        # dataclasses-json merges a JSON key that equals the catch-all field's own name into
+        # the catch-all.
         lines += [
-            "    if declared.issuperset(d):",
-            "        extra = {}",
-            "    else:",
+            f"    if {present}:",
             "        extra = {k: v for k, v in d.items() if k not in known}",
             f"        own = get({catch_all!r}, MISSING)",
             "        if own is not MISSING:",
@@ -629,34 +661,43 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
             "                raise DecodeError('must be an object (the catch-all field)',"
             f" {catch_all!r})",
             "            extra = {**own, **extra}",
+            "    else:",
+            "        extra = {}",
         ]
-        names.append((catch_all, "extra"))
-    attrs = ", ".join(f"{name!r}: {var}" for name, var in names)
+        variables[catch_all] = "extra"
     lines.append("    o = new(cls)")
-    if set_attrs:
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and params.frozen:
         env["setattr"] = object.__setattr__
-        lines += [f"    setattr(o, {name!r}, {var})" for name, var in names]
-    elif names:
-        lines.append(f"    o.__dict__.update({{{attrs}}})")
+        assign = "    setattr(o, {name!r}, {var})"
+    else:
+        assign = "    o.{name} = {var}"
+    # Declaration order, as __init__ assigns them (a base class's fields first).
+    lines += [assign.format(name=field.name, var=variables[field.name])
+              for field in dataclasses.fields(cls) if field.name in variables]
     if hasattr(cls, "__post_init__"):
         lines.append("    o.__post_init__()")
     lines.append("    return o")
     exec("\n".join(lines), env)
-    decode: Decoder = env["decode"]
-    decode.__qualname__ = f"decode_{cls.__name__}"
-    return decode
+    decoder: Decoder = env["decode"]
+    decoder.__qualname__ = f"decode_{cls.__name__}"
+    return decoder
 
 
-def _decode_lines(env: dict[str, Any], i: int, decode: Decoder, var: str) -> list[str]:
-    """The code decoding ``var`` (never None here) with ``decode``: a class comparison for
-    the decoders that only check the class, else a call."""
+def _decode_lines(env: dict[str, Any], i: int, decode: Decoder, var: str, indent: str
+                  ) -> list[str]:
+    """The code decoding ``var`` (never None here) with ``decode``: nothing for a value
+    taken as it is, a class comparison for the decoders that only check the class, else a
+    call."""
+    if decode is _identity:
+        return []
     check = _CLASS_CHECKS.get(decode)
     if check is None:
         env[f"dec{i}"] = decode
-        return [f"            {var} = dec{i}({var})"]
+        return [f"{indent}{var} = dec{i}({var})"]
     env[f"cls{i}"], what = check
-    return [f"            if {var}.__class__ is not cls{i}:",
-            f"                raise expected({what!r}, {var})"]
+    return [f"{indent}if {var}.__class__ is not cls{i}:",
+            f"{indent}    raise expected({what!r}, {var})"]
 
 
 def _accepts_none(tp: Any) -> bool:
