@@ -329,3 +329,20 @@ def test_unknown_keys_are_found_whichever_declared_keys_are_missing() -> None:
     assert decoder_for(Pair)({"a": 1, "c": 3}).model_extra == {"c": 3}
     assert decoder_for(Pair)({"a": 1, "b": "x"}).model_extra == {}
     assert decoder_for(Pair)({"a": 1, "b": "x", "model_extra": {"d": 4}}).model_extra == {"d": 4}
+
+
+@pytest.mark.parametrize("text", ['{"a": 1}', ' {"a": 1}', '{"a": 1} ', '{"a": [1]}\r\n',
+                                  '[1, 2.5, "x\\u00e9", null, true]', '"s"', "3", "NaN"])
+def test_parse_json_gives_what_json_loads_gives(text: str) -> None:
+    from llamastack.decoding import parse_json
+
+    assert repr(parse_json(text)) == repr(json.loads(text))
+    assert repr(parse_json(text.encode())) == repr(json.loads(text.encode()))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1} x', "", " ", "{", '{"a": 1}{}', "[" * 100_000])
+def test_parse_json_refuses_what_json_loads_refuses(text: str) -> None:
+    from llamastack.decoding import parse_json
+
+    with pytest.raises(ValueError):
+        parse_json(text)
