@@ -131,7 +131,7 @@ def llamastack_jobs(base_url: str, notes: list[str]) -> tuple[dict[str, Callable
     return jobs, client
 
 
-def _timed_job(call: Callable[[], Any], job: str, n: int) -> float:
+def _timed_job(call: Callable[[], Any], job: str, n: int) -> tuple[float, float]:
     return timed(call, n)
 
 
@@ -139,11 +139,11 @@ def _per_call(calls: dict[str, Callable[[], Any]]) -> dict[str, Measure]:
     return {job: functools.partial(_timed_job, call) for job, call in calls.items()}
 
 
-def _gang_job(gang: Gang, job: str, n: int) -> float:
+def _gang_job(gang: Gang, job: str, n: int) -> tuple[float, float]:
     return gang.seconds_per_call(n)
 
 
-def _worker_job(worker: Worker, impl: str, job: str, n: int) -> float:
+def _worker_job(worker: Worker, impl: str, job: str, n: int) -> tuple[float, float]:
     return worker.measure(impl, job, n)
 
 
@@ -187,8 +187,10 @@ def report_calls(jobs: list[str], samples: Samples, worker: Worker | None, why_n
                  rounds: int, report: dict[str, Any]) -> None:
     print()
     print(f"Per call: medians of {rounds} interleaved rounds (± half the interquartile range); "
-          "ratios to the lean floor's median")
-    header = ["job", "lean floor", "idiomatic", "llamastack", "vs lean", "target", "vs idiomatic"]
+          "ratios to the lean floor's median; 'CPU' compares this process's CPU time per call "
+          "(the client's own work, which other processes on the machine disturb far less)")
+    header = ["job", "lean floor", "idiomatic", "llamastack", "vs lean", "target", "vs idiomatic",
+              "CPU vs lean"]
     if worker is not None:
         header += ["official SDK", "SDK vs lean"]
     rows = [header]
@@ -200,9 +202,12 @@ def report_calls(jobs: list[str], samples: Samples, worker: Worker | None, why_n
         row = [label, _ms(lean) + _noise(samples, "lean", job),
                _ms(idiomatic) + _noise(samples, "idiomatic", job),
                _ms(ours) + _noise(samples, "llamastack", job), _ratio(ours, lean),
-               f"<= {target:.2f}x", _ratio(ours, idiomatic)]
+               f"<= {target:.2f}x", _ratio(ours, idiomatic),
+               _ratio(samples.cpu("llamastack", job), samples.cpu("lean", job))]
         entry: dict[str, Any] = {"lean_s": lean, "idiomatic_s": idiomatic, "llamastack_s": ours,
-                                 "target": target}
+                                 "target": target, "lean_cpu_s": samples.cpu("lean", job),
+                                 "idiomatic_cpu_s": samples.cpu("idiomatic", job),
+                                 "llamastack_cpu_s": samples.cpu("llamastack", job)}
         if worker is not None:
             sdk = samples.median("sdk", job)
             sdk_lean = samples.median("sdk-lean", job)
@@ -223,31 +228,37 @@ def report_calls(jobs: list[str], samples: Samples, worker: Worker | None, why_n
     if "threads" in jobs:
         lean, ours = samples.median("lean", "threads"), samples.median("llamastack", "threads")
         print()
-        rows = [["8 threads, small POSTs", "calls/s", "per call"],
+        lean_cpu, ours_cpu = samples.cpu("lean", "threads"), samples.cpu("llamastack", "threads")
+        rows = [["8 threads, small POSTs", "calls/s", "per call", "CPU per call"],
                 [f"lean floor: {THREADS} threads, a session each",
-                 f"{1 / lean:,.0f}" if lean else "—", _ms(lean) + _noise(samples, "lean", "threads")],
+                 f"{1 / lean:,.0f}" if lean else "—", _ms(lean) + _noise(samples, "lean", "threads"),
+                 _ms(lean_cpu)],
                 [f"llamastack: {THREADS} threads sharing one client",
                  f"{1 / ours:,.0f}" if ours else "—",
-                 _ms(ours) + _noise(samples, "llamastack", "threads")]]
-        if lean and ours:
+                 _ms(ours) + _noise(samples, "llamastack", "threads"), _ms(ours_cpu)]]
+        if lean and ours and lean_cpu and ours_cpu:
             rows.append([f"llamastack / lean, calls per second (target >= {THREADS_TARGET:.2f}x)",
-                         f"{lean / ours:.2f}x", ""])
+                         f"{lean / ours:.2f}x", "", f"{lean_cpu / ours_cpu:.2f}x"])
         print_table(rows)
-        report["jobs"]["threads"] = {"lean_s": lean, "llamastack_s": ours,
+        report["jobs"]["threads"] = {"lean_s": lean, "llamastack_s": ours, "lean_cpu_s": lean_cpu,
+                                     "llamastack_cpu_s": ours_cpu,
                                      "target_calls_ratio": THREADS_TARGET}
 
     if "agent" in jobs:
         lean, ours = samples.median("lean", "agent"), samples.median("llamastack", "agent")
         print()
-        rows = [["agent turn, one client tool round (2 streamed responses)", "per turn"],
+        lean_cpu, ours_cpu = samples.cpu("lean", "agent"), samples.cpu("llamastack", "agent")
+        rows = [["agent turn, one client tool round (2 streamed responses)", "per turn", "CPU"],
                 ["lean floor: the same exchanges with requests + json.loads",
-                 _ms(lean) + _noise(samples, "lean", "agent")],
-                ["llamastack.agents.Agent.create_turn", _ms(ours) + _noise(samples, "llamastack", "agent")]]
-        if lean and ours:
+                 _ms(lean) + _noise(samples, "lean", "agent"), _ms(lean_cpu)],
+                ["llamastack.agents.Agent.create_turn",
+                 _ms(ours) + _noise(samples, "llamastack", "agent"), _ms(ours_cpu)]]
+        if lean and ours and lean_cpu and ours_cpu:
             rows.append([f"client-side overhead beyond the floor (target <= {AGENT_TARGET_MS:.1f} ms "
-                         "per round)", _ms(ours - lean)])
+                         "per round)", _ms(ours - lean), _ms(ours_cpu - lean_cpu)])
         print_table(rows)
-        report["jobs"]["agent"] = {"lean_s": lean, "llamastack_s": ours,
+        report["jobs"]["agent"] = {"lean_s": lean, "llamastack_s": ours, "lean_cpu_s": lean_cpu,
+                                   "llamastack_cpu_s": ours_cpu,
                                    "target_overhead_ms": AGENT_TARGET_MS}
 
 

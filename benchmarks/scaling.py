@@ -25,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.fixtures import CHAT_REQUEST, SCALE_CHUNKS, SCALE_MODELS
-from benchmarks.floor import FloorClient
+from benchmarks.floor import FloorClient, timed
 
 __all__ = ["main", "scale_models", "scale_stream"]
 
@@ -40,10 +40,7 @@ def _batch(items: int) -> int:
 
 
 def _timed(call: Callable[[], Any], batch: int) -> float:
-    started = time.perf_counter()
-    for _ in range(batch):
-        call()
-    return (time.perf_counter() - started) / batch
+    return timed(call, batch)[0]
 
 
 def scale_models(base_url: str, count: int, quick: bool) -> dict[str, float]:

@@ -32,12 +32,12 @@ class Worker:
     version: str
     python: str
 
-    def measure(self, impl: str, job: str, n: int) -> float:
+    def measure(self, impl: str, job: str, n: int) -> tuple[float, float]:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps({"impl": impl, "job": job, "n": n}) + "\n")
         self.process.stdin.flush()
         answer = json.loads(self.process.stdout.readline())
-        return float(answer["seconds"])
+        return float(answer["seconds"]), float(answer["cpu"])
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -7,7 +7,7 @@ floors (``benchmarks.floor``: lean and idiomatic) under the same interpreter.
 
 Protocol: the worker prints ``{"ready": true, "version": ...}`` (or ``{"error": ...}``), then
 answers each ``{"impl": "sdk"|"lean"|"idiomatic", "job": NAME, "n": N}`` with
-``{"seconds": per_call}``;
+``{"seconds": per_call, "cpu": per_call}`` (wall and this process's CPU time);
 an empty line or end of input stops it.
 """
 
@@ -69,8 +69,8 @@ def main() -> None:
         if not line.strip():
             break
         command = json.loads(line)
-        seconds = timed(impls[command["impl"]][command["job"]], command["n"])
-        print(json.dumps({"seconds": seconds}), flush=True)
+        seconds, cpu = timed(impls[command["impl"]][command["job"]], command["n"])
+        print(json.dumps({"seconds": seconds, "cpu": cpu}), flush=True)
 
 
 if __name__ == "__main__":

@@ -46,15 +46,17 @@ class Gang:
                 self._errors.append(exc)
             self._done.wait()
 
-    def seconds_per_call(self, n: int) -> float:
+    def seconds_per_call(self, n: int) -> tuple[float, float]:
+        """Wall time and the process's CPU time (all threads) per call."""
         self._n = n
         self._start.wait()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         self._done.wait()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         if self._errors:
             raise RuntimeError(f"a benchmark thread failed: {self._errors[0]!r}") from self._errors[0]
-        return elapsed / (n * len(self._calls))
+        calls = n * len(self._calls)
+        return elapsed / calls, cpu / calls
 
     def close(self) -> None:
         self._stop = True

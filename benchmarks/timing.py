@@ -13,19 +13,26 @@ from dataclasses import dataclass, field
 
 __all__ = ["Measure", "Samples", "interleave"]
 
-# measure(job, batch) -> seconds per call over ``batch`` back-to-back calls
-Measure = Callable[[str, int], float]
+# measure(job, batch) -> (wall, CPU) seconds per call over ``batch`` back-to-back calls; the
+# CPU time is the measuring process's, so it leaves out the server and the other processes.
+Measure = Callable[[str, int], tuple[float, float]]
 
 
 @dataclass
 class Samples:
     per_call: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    cpu_per_call: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
-    def add(self, impl: str, job: str, seconds: float) -> None:
-        self.per_call.setdefault((impl, job), []).append(seconds)
+    def add(self, impl: str, job: str, seconds: tuple[float, float]) -> None:
+        self.per_call.setdefault((impl, job), []).append(seconds[0])
+        self.cpu_per_call.setdefault((impl, job), []).append(seconds[1])
 
     def median(self, impl: str, job: str) -> float | None:
         values = self.per_call.get((impl, job))
+        return statistics.median(values) if values else None
+
+    def cpu(self, impl: str, job: str) -> float | None:
+        values = self.cpu_per_call.get((impl, job))
         return statistics.median(values) if values else None
 
     def spread(self, impl: str, job: str) -> float | None:

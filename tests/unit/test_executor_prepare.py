@@ -19,6 +19,9 @@ def _same(a: requests.PreparedRequest, b: requests.PreparedRequest) -> None:
     assert (a.method, a.url, a.body) == (b.method, b.url, b.body)
     assert list(a.headers.items()) == list(b.headers.items())
     assert a.hooks == b.hooks
+    cookies_a, cookies_b = a._cookies, b._cookies  # type: ignore[attr-defined]
+    assert type(cookies_a) is type(cookies_b) and cookies_a.get_dict() == cookies_b.get_dict()
+    assert a._body_position == b._body_position  # type: ignore[attr-defined]
 
 
 REQUESTS = [
@@ -28,6 +31,14 @@ REQUESTS = [
     HttpRequest("GET", "http://127.0.0.1:8321/v1/models?limit=2&q=a%20b", {"accept": "text/plain"}),
     HttpRequest("DELETE", "http://127.0.0.1:8321/v1/files/f%2F1", {"User-Agent": "mine"}),
     HttpRequest("POST", "http://[::1]:8321/v1/x", {"Connection": "close"}, b""),
+    HttpRequest("GET", "http://127.0.0.1:8321/v1/version", {}),
+    HttpRequest("HEAD", "http://127.0.0.1:8321/v1/health", {}, b""),
+    HttpRequest("PUT", "http://Bücher.example:8321/v1/prompts/p%C3%A9?x=%E2%82%AC&y=é",
+                {"Content-Type": "application/json"}, '{"prompt": "é"}'.encode()),
+    HttpRequest("POST", "http://user:secret@127.0.0.1:8321/v1/conversations",
+                {"Content-Type": "application/json"}, b"{}"),
+    HttpRequest("POST", "https://example.com/base/v1/chat/completions",
+                {"Content-Length": "2", "Accept": "text/event-stream"}, b"{}"),
 ]
 
 
@@ -36,6 +47,23 @@ def test_a_request_is_prepared_exactly_as_the_session_would(request_: HttpReques
     session = new_session()
     session.headers["X-Session-Default"] = "1"
     _same(prepare(session, request_), _by_requests(session, request_))
+    # the second time its URL's preparation is remembered: the same again
+    _same(prepare(session, request_), _by_requests(session, request_))
+
+
+def test_a_session_hook_is_kept() -> None:
+    session = new_session()
+    seen: list[object] = []
+    session.hooks["response"].append(lambda response, **kwargs: seen.append(response))
+    prepared = prepare(session, REQUESTS[0])
+    _same(prepared, _by_requests(session, REQUESTS[0]))
+    assert len(prepared.hooks["response"]) == 1
+
+
+def test_credentials_in_the_url_become_the_authorization_header() -> None:
+    session = new_session()
+    prepared = prepare(session, REQUESTS[-2])
+    assert prepared.headers["Authorization"].startswith("Basic ")
 
 
 def test_a_multipart_body_keeps_its_length() -> None:
