@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import operator
 import threading
@@ -585,7 +586,8 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
     """Generate straight-line code for one dataclass: no per-object type inspection.
 
     A required field is read with ``d[key]`` (a KeyError is the missing field), an optional
-    one with ``get(key, MISSING)``; unknown keys are looked for only when the object has more
+    one with ``d.get(key, MISSING)``; which field failed is told by the line the exception
+    came from (its traceback), not by bookkeeping on every field; unknown keys are looked for only when the object has more
     keys than the declared ones it carries (``len(d)`` against the count of declared keys
     found, kept by counting the missing ones). The instance is made with ``object.__new__``
     and its fields set in declaration order as the dataclass's own ``__init__`` sets them
@@ -605,16 +607,15 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
         "    if d.__class__ is not dict:",
         f"        raise expected('object for {cls.__name__}', d)",
     ]
-    if optional or catch_all:
-        lines.append("    get = d.get")
     if count_missing:
         lines.append("    m = 0")
-    lines += ["    f = None", "    try:"]
+    lines.append("    try:")
     variables: dict[str, str] = {}
+    field_at_line: dict[int, str] = {}  # line number (from 1) -> the key that line reads
     for i, fld in enumerate(plan):
+        first = len(lines) + 1
         var = f"v{i}"
         variables[fld.name] = var
-        lines.append(f"        f = {fld.key!r}")
         accepts_none = _accepts_none(fld.tp)
         decode = _OPTIONAL_INNER.get(fld.decode, fld.decode) if accepts_none else fld.decode
         if fld.required:
@@ -624,8 +625,9 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
                 lines.append(f"        if {var} is not None:")
                 body = _decode_lines(env, i, decode, var, "            ")
             lines += body
+            field_at_line.update(dict.fromkeys(range(first, len(lines) + 1), fld.key))
             continue
-        lines.append(f"        {var} = get({fld.key!r}, MISSING)")
+        lines.append(f"        {var} = d.get({fld.key!r}, MISSING)")
         lines.append(f"        if {var} is MISSING:")
         if count_missing:
             lines.append("            m += 1")
@@ -639,19 +641,22 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
         if body:
             lines.append(f"        elif {var} is not None:" if accepts_none else "        else:")
             lines += body
+        field_at_line.update(dict.fromkeys(range(first, len(lines) + 1), fld.key))
+    env["field_at"] = functools.partial(_field_at, field_at_line)
     if not plan:
         lines.append("        pass")  # only a catch-all (UnknownVariant) or no fields at all
     lines += [
         "    except DecodeError as exc:",
-        "        raise exc.within(f) from None",
-        "    except KeyError:",
+        "        raise exc.within(field_at(exc)) from None",
+        "    except KeyError as exc:",
+        "        f = field_at(exc)",
         "        if f in d:",  # not the missing field: a bug somewhere below, shown as it is
         "            raise",
         "        raise DecodeError('required field is missing', f) from None",
         # A recursive model nested a few hundred levels deep exhausts the stack (JSON that
         # json.loads still parses); that is input that does not fit, not a crash.
-        "    except RecursionError:",
-        "        raise DecodeError('nested too deeply to decode', f) from None",
+        "    except RecursionError as exc:",
+        "        raise DecodeError('nested too deeply to decode', field_at(exc)) from None",
     ]
     # Every declared key found (all of them minus the missing ones) and nothing else: the
     # usual case is one comparison; otherwise the unknown keys are picked out.
@@ -667,7 +672,7 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
         lines += [
             f"    if {present}:",
             "        extra = {k: v for k, v in d.items() if k not in known}",
-            f"        own = get({catch_all!r}, MISSING)",
+            f"        own = d.get({catch_all!r}, MISSING)",
             "        if own is not MISSING:",
             "            if own.__class__ is not dict:",
             "                raise DecodeError('must be an object (the catch-all field)',"
@@ -694,6 +699,13 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
     decoder: Decoder = env["decode"]
     decoder.__qualname__ = f"decode_{cls.__name__}"
     return decoder
+
+
+def _field_at(field_at_line: dict[int, str], exc: BaseException) -> str:
+    """The key whose line in a compiled decoder ``exc`` came through (its traceback's entry
+    for that frame, the first one: the handler is in the frame that raised or called)."""
+    traceback = exc.__traceback__
+    return field_at_line.get(traceback.tb_lineno, "") if traceback is not None else ""
 
 
 def _decode_lines(env: dict[str, Any], i: int, decode: Decoder, var: str, indent: str
