@@ -587,12 +587,13 @@ def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown
 
     A required field is read with ``d[key]`` (a KeyError is the missing field), an optional
     one with ``d.get(key, MISSING)``; which field failed is told by the line the exception
-    came from (its traceback), not by bookkeeping on every field; unknown keys are looked for only when the object has more
-    keys than the declared ones it carries (``len(d)`` against the count of declared keys
-    found, kept by counting the missing ones). The instance is made with ``object.__new__``
-    and its fields set in declaration order as the dataclass's own ``__init__`` sets them
-    (``o.name = value``, or ``object.__setattr__`` for a frozen dataclass), so CPython keeps
-    them in the instance's inline values instead of making a ``__dict__`` for each object.
+    came from (its traceback), not by bookkeeping on every field; unknown keys are looked
+    for only when the object has more keys than the declared ones it carries (``len(d)``
+    against the count of declared keys found, kept by counting the missing ones). The
+    instance is made with ``object.__new__`` and its fields set in declaration order as the
+    dataclass's own ``__init__`` sets them (``o.name = value``, or ``object.__setattr__`` for
+    a frozen dataclass), so CPython keeps them in the instance's inline values instead of
+    making a ``__dict__`` for each object.
     """
     env: dict[str, Any] = {
         "cls": cls, "new": object.__new__, "MISSING": _MISSING, "DecodeError": DecodeError,

@@ -120,9 +120,13 @@ def query_string(params: Mapping[str, Any]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
+# One encoder for every body: json.dumps with options makes a new JSONEncoder per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def dumps_text(value: Any) -> str:
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _encode(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"request body is not JSON-serialisable: {exc}") from None
 

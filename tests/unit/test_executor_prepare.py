@@ -106,3 +106,26 @@ def test_what_only_the_session_can_merge_goes_through_it(setup: str) -> None:
         assert prepared.headers["Authorization"].startswith("Basic ")
     elif setup == "params":
         assert prepared.url is not None and prepared.url.endswith("?tenant=t1")
+
+
+def test_a_session_header_requests_would_refuse_is_refused() -> None:
+    session = new_session()
+    session.headers["X-Bad"] = " leading space"
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        prepare(session, REQUESTS[0])
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        _by_requests(session, REQUESTS[0])
+
+
+def test_session_headers_as_a_plain_dict_are_merged_too() -> None:
+    session = new_session()
+    session.headers = {"User-Agent": "mine", "accept": None}  # type: ignore[dict-item]
+    _same(prepare(session, REQUESTS[0]), _by_requests(session, REQUESTS[0]))
+
+
+def test_the_clients_session_sends_no_connection_header() -> None:
+    """HTTP/1.1 connections persist by default; requests' "Connection: keep-alive" is left out
+    of the session a client makes (every header line costs time in each call)."""
+    session = new_session()
+    assert "Connection" not in prepare(session, REQUESTS[0]).headers
+    assert session.headers["Accept-Encoding"] == "gzip, deflate"

@@ -255,6 +255,20 @@ def test_post_carries_one_idempotency_key_across_attempts(mock: responses.Reques
     assert keys[0].startswith("llamastack-")
 
 
+def test_the_idempotency_key_is_a_random_uuid(mock: responses.RequestsMock,
+                                              client: LlamaStackClient) -> None:
+    import uuid
+
+    for _ in range(20):
+        mock.post(BASE + "/v1/things", json=THING)
+        client.call(ThingCreate(name="n"))
+    keys = [call.request.headers["Idempotency-Key"] for call in mock.calls]
+    uuids = [uuid.UUID(key.removeprefix("llamastack-")) for key in keys]
+    assert all(key == f"llamastack-{value}" for key, value in zip(keys, uuids, strict=True))
+    assert {(value.version, value.variant) for value in uuids} == {(4, uuid.RFC_4122)}
+    assert len(set(uuids)) == 20
+
+
 def test_each_call_gets_its_own_idempotency_key(mock: responses.RequestsMock,
                                                 client: LlamaStackClient) -> None:
     mock.post(BASE + "/v1/things", json=THING)
