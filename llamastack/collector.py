@@ -38,7 +38,10 @@ SLICE = 64
 def _has_cheap_young_collection() -> bool:
     if sys.implementation.name != "cpython" or not hasattr(gc, "get_count"):
         return False
-    import sysconfig  # already imported by site on CPython
+    abiflags = getattr(sys, "abiflags", None)
+    if abiflags is not None:  # POSIX: "t" marks a free-threaded build (PEP 703)
+        return "t" not in abiflags
+    import sysconfig  # Windows: the build's configuration says it (a millisecond to load)
 
     return not sysconfig.get_config_var("Py_GIL_DISABLED")
 

@@ -19,18 +19,17 @@ import enum
 import functools
 import json
 import operator
+import sys
 import threading
 import types
 from collections.abc import Callable, Mapping
 from itertools import islice
 from typing import Any, Literal, Protocol, Union, get_args, get_origin, get_type_hints
 
-from dataclasses_json import Undefined, cfg
-from dataclasses_json.utils import CatchAllVar
-
 from llamastack.collector import SLICE, collect_young_if_due
 
 __all__ = [
+    "CATCH_ALL_METADATA",
     "DecodeError",
     "TaggedUnionDeclaration",
     "decoder_for",
@@ -42,8 +41,12 @@ __all__ = [
 
 Decoder = Callable[[Any], Any]
 
+# Field metadata marking the field that keeps unknown keys (the models' ``model_extra``):
+# dataclasses-json knows it by its CatchAll annotation, which exists only once dataclasses-json
+# is loaded, and the decoders never load it (llamastack.models.base loads it on first use).
+CATCH_ALL_METADATA = "llamastack_catch_all"
+
 _NONE_TYPE = type(None)
-_CATCH_ALL = Union[CatchAllVar, None]
 
 
 class DecodeError(ValueError):
@@ -547,39 +550,58 @@ def _custom_decoder(custom: Callable[[Any], Any], tp: Any) -> Decoder:
     return decode_custom
 
 
-def _json_config(cls: type) -> dict[str, Any]:
-    config = getattr(cls, "dataclass_json_config", None)
-    return dict(config) if config else {}
+def _undefined_action(config: Mapping[str, Any]) -> str | None:
+    """What a class does with unknown keys: "INCLUDE", "RAISE", "EXCLUDE" or None, read
+    without loading dataclasses-json (the models' config says it as ``undefined_action``)."""
+    declared = getattr(config, "undefined_action", None)
+    if declared is not None:
+        return str(declared)
+    value = config.get("undefined")
+    if value is None:
+        return None
+    return value.upper() if isinstance(value, str) else str(value.name)  # an Undefined member
+
+
+def _is_catch_all(field: dataclasses.Field[Any], hint: Any) -> bool:
+    """The field unknown keys go to: the models' ``model_extra`` (marked in its metadata), or
+    a field annotated with dataclasses-json's ``CatchAll`` (which means it is imported)."""
+    if field.metadata.get(CATCH_ALL_METADATA):
+        return True
+    utils = sys.modules.get("dataclasses_json.utils")
+    catch_all_var = getattr(utils, "CatchAllVar", None)
+    return catch_all_var is not None and hint == Union[catch_all_var, None]
 
 
 def _build_dataclass(cls: type) -> Decoder:
-    hints = get_type_hints(cls)
-    class_config = _json_config(cls)
-    undefined = class_config.get("undefined")
-    if isinstance(undefined, str):
-        undefined = Undefined[undefined.upper()]
+    class_config: Mapping[str, Any] = getattr(cls, "dataclass_json_config", None) or {}
+    undefined = _undefined_action(class_config)
+    # dataclasses-json's global decoders, if anyone registered one (it is loaded then)
+    json_cfg = sys.modules.get("dataclasses_json.cfg")
+    global_decoders = json_cfg.global_config.decoders if json_cfg is not None else {}
     catch_all: str | None = None
     plan: list[_Field] = []
+    hints = get_type_hints(cls)
     for field in dataclasses.fields(cls):
         if not field.init:
             if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING:
                 raise TypeError(f"{cls.__name__}.{field.name}: init=False fields are not supported")
             continue
         tp = hints[field.name]
-        if tp == _CATCH_ALL:
+        if _is_catch_all(field, tp):
             catch_all = field.name
             continue
-        override = {**class_config, **field.metadata.get("dataclasses_json", {})}
-        letter_case = override.get("letter_case")
+        # A field's own config over the class's, as dataclasses-json merges them.
+        own = field.metadata.get("dataclasses_json", {})
+        letter_case = own.get("letter_case", class_config.get("letter_case"))
         key = letter_case(field.name) if letter_case is not None else field.name
-        custom = override.get("decoder")
-        if custom is None and field.type in cfg.global_config.decoders:
-            custom = cfg.global_config.decoders[field.type]
+        custom = own.get("decoder", class_config.get("decoder"))
+        if custom is None and field.type in global_decoders:
+            custom = global_decoders[field.type]
         plan.append(_Field(field, tp, key, custom))
-    if undefined is Undefined.INCLUDE and catch_all is None:
+    if undefined == "INCLUDE" and catch_all is None:
         raise TypeError(f"{cls.__name__}: Undefined.INCLUDE needs a CatchAll field")
-    return _compile(cls, plan, catch_all if undefined is Undefined.INCLUDE else None,
-                    raise_unknown=undefined is Undefined.RAISE)
+    return _compile(cls, plan, catch_all if undefined == "INCLUDE" else None,
+                    raise_unknown=undefined == "RAISE")
 
 
 def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown: bool) -> Decoder:
