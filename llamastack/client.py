@@ -159,6 +159,7 @@ class LlamaStackClient:
             headers[PROVIDER_DATA_HEADER] = json.dumps(jsonable(provider_data))
         merge_headers(headers, default_headers or {})
         self._headers = headers
+        self._default_idempotency_key = any(name.lower() == "idempotency-key" for name in headers)
         self._transport = Transport(session, proxies=proxies, middleware=middleware,
                                     redact=self._redact)
         pinned = server_line if server_line is not None else _from_env(SERVER_LINE_ENV)
@@ -354,7 +355,11 @@ class LlamaStackClient:
             default_query=self.default_query, extra_headers=options.get("extra_headers"),
             extra_query=options.get("extra_query"), extra_body=options.get("extra_body"),
             stream=stream, adapt=adapt)
-        self._add_idempotency_key(request)
+        # Only the caller's headers can hold a key of their own: the scan for one is skipped
+        # when there are none (a small call's every microsecond shows against the network).
+        self._add_idempotency_key(request, bool(
+            self._default_idempotency_key or options.get("extra_headers")
+            or route.plan.header_fields))
         return request
 
     def _fetch_version(self) -> VersionAnswer:
@@ -400,11 +405,11 @@ class LlamaStackClient:
         return request
 
     @staticmethod
-    def _add_idempotency_key(request: HttpRequest) -> None:
+    def _add_idempotency_key(request: HttpRequest, callers_headers: bool = True) -> None:
         # One key per call, identical on every attempt, so a server can drop duplicates.
         # Header names are case-insensitive: a caller's "idempotency-key" is their key.
-        if request.method != "GET" and not any(
-                name.lower() == "idempotency-key" for name in request.headers):
+        if request.method != "GET" and not (callers_headers and any(
+                name.lower() == "idempotency-key" for name in request.headers)):
             request.headers["Idempotency-Key"] = _idempotency_key()
 
     def _retries(self, max_retries: int | None) -> int:

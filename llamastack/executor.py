@@ -13,7 +13,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -322,6 +322,11 @@ def prepare(session: Session, request: HttpRequest) -> PreparedRequest:
     return prepared
 
 
+# The session headers last found valid: most processes have one client, whose session's
+# headers never change, so the check runs once (a race only checks them again).
+_checked_session_headers: tuple[tuple[Any, Any], ...] = ()
+
+
 def _merged_headers(session: Session, request: HttpRequest
                     ) -> requests.structures.CaseInsensitiveDict[str]:
     """Session headers first, the request's over them case-insensitively, None removing one
@@ -331,16 +336,19 @@ def _merged_headers(session: Session, request: HttpRequest
     check), so only the session's are checked here; the dict is filled through its store,
     ``lower name -> (name, value)``, which is all CaseInsensitiveDict.__setitem__ does.
     """
+    global _checked_session_headers
     merged = requests.structures.CaseInsensitiveDict[str]()
     store = merged._store  # type: ignore[attr-defined]
     session_headers = session.headers
-    pairs: Iterable[tuple[Any, Any]] = (
-        session_headers._store.values()  # type: ignore[attr-defined]
-        if isinstance(session_headers, requests.structures.CaseInsensitiveDict)
-        else session_headers.items())
+    pairs = tuple(session_headers._store.values()  # type: ignore[attr-defined]
+                  if isinstance(session_headers, requests.structures.CaseInsensitiveDict)
+                  else session_headers.items())
+    if pairs != _checked_session_headers:  # the same names and values pass the same check
+        for name, value in pairs:
+            if value is not None:
+                requests.utils.check_header_validity((name, value))
+        _checked_session_headers = pairs
     for name, value in pairs:
-        if value is not None:
-            requests.utils.check_header_validity((name, value))
         store[name.lower()] = (name, value)
     for name, value in request.headers.items():
         store[name.lower()] = (name, value)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import time
+from typing import ClassVar
 
 import pytest
 import requests
@@ -19,6 +21,8 @@ from llamastack import (
     NotFoundError,
     RateLimitError,
     RetryPolicy,
+    Spec,
+    header_field,
 )
 from tests.unit.conftest import MakeClient
 from tests.unit.specs_for_tests import BASE, Thing, ThingCreate, ThingDelete, ThingRetrieve
@@ -326,3 +330,28 @@ def test_a_caller_supplied_idempotency_key_in_any_case_is_kept(mock: responses.R
     client.call(ThingCreate(name="n"), extra_headers={"idempotency-key": "mine-2"})
     client.post("/v1/anything", body={}, headers={"IDEMPOTENCY-KEY": "mine-3"})
     assert [call.request.headers["Idempotency-Key"] for call in mock.calls] == ["mine-2", "mine-3"]
+
+
+def test_an_idempotency_key_in_the_clients_default_headers_is_kept(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    mock.post(BASE + "/v1/things", json=THING)
+    make_client(default_headers={"IDEMPOTENCY-key": "fixed"}).call(ThingCreate(name="n"))
+    headers = mock.calls[0].request.headers
+    assert headers["Idempotency-Key"] == "fixed"
+    assert [name for name in headers if name.lower() == "idempotency-key"] == ["IDEMPOTENCY-key"]
+
+
+def test_a_spec_header_field_named_idempotency_key_is_kept(mock: responses.RequestsMock,
+                                                           client: LlamaStackClient) -> None:
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class KeyedCreate(Spec[Thing]):
+        method: ClassVar[str] = "POST"
+        path: ClassVar[str] = "/v1/things"
+        key: str | None = header_field("Idempotency-Key")
+
+    mock.post(BASE + "/v1/things", json=THING)
+    mock.post(BASE + "/v1/things", json=THING)
+    client.call(KeyedCreate(key="from-the-spec"))
+    client.call(KeyedCreate())
+    first, second = (call.request.headers["Idempotency-Key"] for call in mock.calls)
+    assert first == "from-the-spec" and second.startswith("llamastack-")
