@@ -351,8 +351,8 @@ def _build_list(item: Decoder) -> Decoder:
             # (collector.py): the cost per element stays flat from 200 to 200,000.
             decoded: list[Any] = []
             for _ in range(0, len(value), SLICE):
+                collect_young_if_due()  # first too: parsing the body may have left it near due
                 decoded += [item(element) for element in islice(elements, SLICE)]
-                collect_young_if_due()
             return decoded
         except DecodeError as exc:
             # The failing element is the last one the iterator gave out. Decoding again to
