@@ -31,6 +31,7 @@ from llamastack.collector import SLICE, collect_young_if_due
 __all__ = [
     "CATCH_ALL_METADATA",
     "DecodeError",
+    "DecoderOf",
     "TaggedUnionDeclaration",
     "decoder_for",
     "parse_json",
@@ -533,7 +534,27 @@ class _Field:
         self.default = field.default
         self.factory = field.default_factory
         self.required = self.default is dataclasses.MISSING and self.factory is dataclasses.MISSING
-        self.decode = decoder_for(tp) if custom is None else _custom_decoder(custom, tp)
+        if isinstance(custom, DecoderOf):
+            self.decode = decoder_for(custom.tp)
+        else:
+            self.decode = decoder_for(tp) if custom is None else _custom_decoder(custom, tp)
+
+
+class DecoderOf:
+    """A field decoder for dataclasses-json's config that is this module's decoder for ``tp``
+    (``models.base.union_field``): dataclasses-json calls it, and a compiled decoder uses
+    ``decoder_for(tp)`` itself instead of going through it (a lookup of ``tp`` per value)."""
+
+    __slots__ = ("tp",)
+
+    def __init__(self, tp: Any) -> None:
+        self.tp = tp
+
+    def __call__(self, value: Any) -> Any:
+        return decoder_for(self.tp)(value)
+
+    def __repr__(self) -> str:
+        return f"DecoderOf({self.tp!r})"
 
 
 def _custom_decoder(custom: Callable[[Any], Any], tp: Any) -> Decoder:

@@ -39,6 +39,7 @@ from typing import (
 # into it. decoding imports nothing from here, so the two never import each other.
 from llamastack.decoding import (
     CATCH_ALL_METADATA,
+    DecoderOf,
     decoder_for,
     register_tagged_union,
     tagged_union_among,
@@ -232,7 +233,7 @@ def union_field(tp: Any, **kwargs: Any) -> Any:
     metadata = dict(kwargs.pop("metadata", {}))
     # config(decoder=...)'s metadata, made without loading dataclasses-json
     json_metadata = dict(metadata.get("dataclasses_json", {}))
-    json_metadata["decoder"] = lambda value: decoder_for(tp)(value)
+    json_metadata["decoder"] = DecoderOf(tp)
     metadata["dataclasses_json"] = json_metadata
     return field(metadata=metadata, **kwargs)
 
