@@ -28,6 +28,7 @@ __all__ = [
     "import_seconds",
     "importtime_summary",
     "time_processes",
+    "uses_checkout",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +74,28 @@ def _clean_env() -> dict[str, str]:
            if not key.upper().endswith("_PROXY") and not key.startswith("LLAMA_STACK")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)  # the installed package, as a user's script sees it
+    if not _installed(sys.executable, env):
+        # Not installed into this interpreter (pip install -e .): the checkout, then.
+        env["PYTHONPATH"] = str(ROOT)
     return env
+
+
+_installed_cache: dict[str, bool] = {}
+
+
+def _installed(python: str, env: Mapping[str, str]) -> bool:
+    """Whether ``python`` imports llamastack from outside the checkout."""
+    if python not in _installed_cache:
+        with tempfile.TemporaryDirectory(prefix="llamastack-bench-proc-") as cwd:
+            done = subprocess.run([python, "-c", "import llamastack"], cwd=cwd, env=dict(env),
+                                  capture_output=True, check=False)
+        _installed_cache[python] = done.returncode == 0
+    return _installed_cache[python]
+
+
+def uses_checkout() -> bool:
+    """True when the processes import llamastack from the checkout (it is not installed)."""
+    return "PYTHONPATH" in _clean_env()
 
 
 def cli_command(python: str) -> list[str]:

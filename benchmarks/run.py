@@ -55,6 +55,7 @@ from benchmarks.processes import (  # noqa: E402
     import_seconds,
     importtime_summary,
     time_processes,
+    uses_checkout,
 )
 from benchmarks.sdk import Worker, sdk_cli, sdk_python, start_worker  # noqa: E402
 from benchmarks.server import find_nginx, nginx_server  # noqa: E402
@@ -437,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
                 commands += [
                     Command("sdk-requests", [sdk, "-c", COLD_START_SCRIPTS["requests"], "{url}"]),
                     Command("sdk", [sdk, "-c", COLD_START_SCRIPTS["sdk"], "{url}"])]
+            if uses_checkout():
+                notes.append("llamastack is not installed in this interpreter: the processes "
+                             "import it from the checkout (PYTHONPATH); pip install -e . to "
+                             "time it as a user's script imports it")
             cold = time_processes(commands, base_url, process_rounds)
             summaries = (importtime_summary(sys.executable, COLD_START_SCRIPTS["llamastack"],
                                             base_url),

@@ -355,3 +355,21 @@ def test_a_spec_header_field_named_idempotency_key_is_kept(mock: responses.Reque
     client.call(KeyedCreate())
     first, second = (call.request.headers["Idempotency-Key"] for call in mock.calls)
     assert first == "from-the-spec" and second.startswith("llamastack-")
+
+
+def test_a_forked_child_never_reuses_its_parents_random_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Idempotency keys come from os.urandom 64 at a time; a child of fork() would inherit the
+    unused ones and send its parent's next keys. It tells by the process id and reads anew."""
+    import os
+
+    import llamastack.client as client_module
+
+    monkeypatch.setattr(client_module, "_random_blocks", [])
+    client_module._random_16()
+    parents_next = set(client_module._random_blocks)
+    assert len(parents_next) == client_module._KEYS_PER_READ - 1
+    child_pid = os.getpid() + 1
+    monkeypatch.setattr(os, "getpid", lambda: child_pid)
+    childs = {client_module._random_16() for _ in range(client_module._KEYS_PER_READ)}
+    assert not childs & parents_next
