@@ -1,8 +1,8 @@
 """Benchmark llamastack against the leanest requests code, idiomatic requests code and the
 official SDK.
 
-    python benchmarks/run.py            # the full run (about four minutes)
-    python benchmarks/run.py --quick    # a rough look (about a minute and a half)
+    python benchmarks/run.py            # the full run (about three minutes)
+    python benchmarks/run.py --quick    # a rough look (about a minute)
 
 Starts nginx on 127.0.0.1 serving fixed bodies (``server.py``, ``fixtures.py``), then:
 

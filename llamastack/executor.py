@@ -411,6 +411,7 @@ def read_body(response: Response, context: Mapping[str, Any], max_bytes: int | N
     # Kept where requests keeps a body it read itself, so response.content, .text and
     # .json() work for the caller (with_response, raw) as after any requests call.
     response._content = content
+    response._content_consumed = True
     response.close()  # everything is read: the connection goes back to the pool
     return content
 
