@@ -68,7 +68,7 @@ def new_session(pool_size: int = 10) -> Session:
     session.trust_env = False
     # HTTP/1.1 connections persist unless one side says "close" (RFC 9112, 9.3): requests'
     # default "Connection: keep-alive" says nothing to the servers this client talks to
-    # (uvicorn, and the proxies in front of it), and each header line costs about 10 us of
+    # (uvicorn, and the proxies in front of it), and each header line costs about 5 us of
     # a small call in requests, urllib3 and http.client.
     del session.headers["Connection"]
     adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
