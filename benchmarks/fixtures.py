@@ -13,25 +13,43 @@ Importable under any Python >= 3.10 with the standard library only: the official
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "AGENT_INSTRUCTIONS",
+    "AGENT_MODEL",
+    "AGENT_QUESTION",
+    "AGENT_TOOL_SHORT_BODY",
     "CHAT_REQUEST",
     "CONVERSATION",
     "FILE_OBJECT",
     "JOBS",
     "MODEL_COUNT",
+    "SCALE_CHUNKS",
+    "SCALE_MODELS",
     "STREAM_CHUNKS",
+    "VERSION",
+    "WEATHER_REPORT",
     "chat_chunks",
     "model_list",
+    "responses_text_stream",
+    "responses_tool_stream",
     "write_bodies",
 ]
 
 MODEL_COUNT = 2_000
 STREAM_CHUNKS = 4_000
+# The scaling run: the same bodies at ten and a hundred times the size (and a tenth).
+SCALE_MODELS = (200, 2_000, 20_000, 200_000)
+SCALE_CHUNKS = (4_000, 40_000)
 CREATED = 1_751_234_567
+
+# GET /v1/version, as a 0.7.3 server answers it (the client's line discovery asks it once).
+VERSION: dict[str, Any] = {"version": "0.7.3"}
 
 CONVERSATION: dict[str, Any] = {
     "id": "conv_4f2b6a0c9d8e7f1a2b3c4d5e6f708192a3b4c5d6e7f80912",
@@ -128,22 +146,148 @@ def chat_chunks(count: int = STREAM_CHUNKS) -> list[dict[str, Any]]:
     return chunks
 
 
+# --- the agent turn: two Responses streams ------------------------------------------------
+#
+# One turn with one client tool round is two streamed ``POST /v1/responses``: the first answers
+# with a function call, the second (which carries the tool's output) with text. nginx cannot
+# read a request body, so it tells them apart by their size (``server.py``): the first is
+# under AGENT_TOOL_SHORT_BODY bytes, the second, carrying WEATHER_REPORT, is over it. The
+# shapes are a 0.7.3 server's (tests/integration/servers/captured/0.7/POST_v1_responses_*).
+
+AGENT_MODEL = "fake-openai/fake-llm"
+AGENT_QUESTION = "What is the weather in Paris?"
+AGENT_INSTRUCTIONS = "Answer in one sentence."
+AGENT_TOOL_SHORT_BODY = 1_000
+_CALL_ARGUMENTS = json.dumps({"city": "Paris"})
+# What the tool returns: an hourly forecast, as a weather API would give it (about 1.3 kB).
+WEATHER_REPORT = json.dumps({
+    "city": "Paris",
+    "hourly": [{"hour": hour, "temperature_c": 14 + hour % 7, "wind_kmh": 8 + hour % 5,
+                "sky": "clear" if hour % 3 else "cloudy"} for hour in range(16)],
+})
+_ANSWER = ("It is 18 degrees and mostly clear in Paris today, with a light wind from the west "
+           "and a few clouds in the evening.")
+_WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather in a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]},
+    "strict": None,
+}
+
+
+def _response(response_id: str, status: str, output: list[Any], usage: Any) -> dict[str, Any]:
+    return {
+        "background": False, "created_at": CREATED, "completed_at": CREATED if usage else None,
+        "error": None, "frequency_penalty": 0.0, "id": response_id, "incomplete_details": None,
+        "model": AGENT_MODEL, "object": "response", "output": output,
+        "parallel_tool_calls": True, "previous_response_id": None, "prompt_cache_key": None,
+        "prompt": None, "status": status, "temperature": 1.0,
+        "text": {"format": {"type": "text"}}, "top_p": 1.0, "top_logprobs": 0,
+        "tools": [_WEATHER_TOOL], "tool_choice": "auto", "truncation": "disabled",
+        "usage": usage, "instructions": AGENT_INSTRUCTIONS, "max_tool_calls": None,
+        "reasoning": None, "max_output_tokens": None, "safety_identifier": None,
+        "service_tier": "default", "metadata": None, "presence_penalty": 0.0, "store": True,
+    }
+
+
+def _numbered(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+
+
+def _usage(output_tokens: int) -> dict[str, Any]:
+    return {"input_tokens": 40, "output_tokens": output_tokens,
+            "total_tokens": 40 + output_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0}}
+
+
+def responses_tool_stream() -> list[dict[str, Any]]:
+    """The first round: the model calls ``get_weather(city="Paris")``."""
+    rid = "resp_a4af35dd-f3a7-4bd1-999e-c7100276adbb"
+    item_id = "fc_66ebc795-c8c9-4e79-9a1a-f1bcbf580189"
+    call = {"call_id": "call_328d4d3c032bd162", "name": "get_weather", "arguments": "",
+            "type": "function_call", "id": item_id, "status": "in_progress"}
+    done = {**call, "arguments": _CALL_ARGUMENTS, "status": "completed"}
+    return _numbered([
+        {"response": _response(rid, "in_progress", [], None), "type": "response.created"},
+        {"response": _response(rid, "in_progress", [], None), "type": "response.in_progress"},
+        {"response_id": rid, "item": call, "output_index": 0,
+         "type": "response.output_item.added"},
+        {"delta": _CALL_ARGUMENTS, "item_id": item_id, "output_index": 0,
+         "type": "response.function_call_arguments.delta"},
+        {"arguments": _CALL_ARGUMENTS, "item_id": item_id, "output_index": 0,
+         "type": "response.function_call_arguments.done"},
+        {"response_id": rid, "item": done, "output_index": 0, "type": "response.output_item.done"},
+        {"response": _response(rid, "completed", [done], _usage(8)), "type": "response.completed"},
+    ])
+
+
+def responses_text_stream() -> list[dict[str, Any]]:
+    """The second round: the answer, one token per ``output_text.delta``."""
+    rid = "resp_33e66640-5190-4da0-8c57-53f95354b454"
+    item_id = "msg_ec4ada81-9403-4fae-bc3a-e9874b7ffa29"
+    tokens = [word if i == 0 else " " + word for i, word in enumerate(_ANSWER.split(" "))]
+    text = "".join(tokens)
+    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+    message = {"content": [], "role": "assistant", "type": "message", "id": item_id,
+               "status": "in_progress"}
+    done = {**message, "content": [{**part, "text": text}], "status": "completed"}
+    return _numbered([
+        {"response": _response(rid, "in_progress", [], None), "type": "response.created"},
+        {"response": _response(rid, "in_progress", [], None), "type": "response.in_progress"},
+        {"response_id": rid, "item": message, "output_index": 0,
+         "type": "response.output_item.added"},
+        {"content_index": 0, "response_id": rid, "item_id": item_id, "output_index": 0,
+         "part": part, "type": "response.content_part.added"},
+        *({"content_index": 0, "delta": token, "item_id": item_id, "logprobs": [],
+           "output_index": 0, "type": "response.output_text.delta"} for token in tokens),
+        {"content_index": 0, "response_id": rid, "item_id": item_id, "output_index": 0,
+         "part": {**part, "text": text}, "type": "response.content_part.done"},
+        {"response_id": rid, "item": done, "output_index": 0, "type": "response.output_item.done"},
+        {"response": _response(rid, "completed", [done], _usage(len(tokens))),
+         "type": "response.completed"},
+    ])
+
+
+def _sse(events: list[dict[str, Any]]) -> bytes:
+    return b"".join(b"data: " + _dumps(event) + b"\n\n" for event in events)
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def write_bodies(directory: Path) -> dict[str, Path]:
-    """Write each fixed body into ``directory``; returns name -> file."""
+def _models_body(count: int) -> bytes:
+    return _dumps(model_list(count))
+
+
+def _chat_body(count: int) -> bytes:
+    return _sse(chat_chunks(count))
+
+
+def write_bodies(directory: Path, scaling: bool = False) -> dict[str, Path]:
+    """Write each fixed body into ``directory`` (with ``scaling``, also the bodies of every
+    size of the scaling run: ``models-N.json``, ``chat-N.sse``); returns name -> file."""
     directory.mkdir(parents=True, exist_ok=True)
-    bodies = {
-        "conversation.json": _dumps(CONVERSATION),
-        "file.json": _dumps(FILE_OBJECT),
-        "models.json": _dumps(model_list()),
-        "chat.sse": b"".join(b"data: " + _dumps(chunk) + b"\n\n" for chunk in chat_chunks()),
+    bodies: dict[str, Callable[[], bytes]] = {
+        "version.json": lambda: _dumps(VERSION),
+        "conversation.json": lambda: _dumps(CONVERSATION),
+        "file.json": lambda: _dumps(FILE_OBJECT),
+        "models.json": lambda: _dumps(model_list()),
+        "chat.sse": lambda: _sse(chat_chunks()),
+        "responses-tool.sse": lambda: _sse(responses_tool_stream()),
+        "responses-text.sse": lambda: _sse(responses_text_stream()),
     }
+    if scaling:
+        for count in SCALE_MODELS:
+            bodies[f"models-{count}.json"] = functools.partial(_models_body, count)
+        for count in SCALE_CHUNKS:
+            bodies[f"chat-{count}.sse"] = functools.partial(_chat_body, count)
     paths = {}
     for name, body in bodies.items():
         path = directory / name
-        path.write_bytes(body)
+        path.write_bytes(body())
         paths[name] = path
     return paths

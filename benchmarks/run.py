@@ -1,36 +1,37 @@
-"""Benchmark llamastack against the floor (plain requests + json.loads) and the official SDK.
+"""Benchmark llamastack against the leanest requests code, idiomatic requests code and the
+official SDK.
 
-    python benchmarks/run.py            # the full run (about a minute)
-    python benchmarks/run.py --quick    # a rough look (about half a minute)
+    python benchmarks/run.py            # the full run (about three minutes)
+    python benchmarks/run.py --quick    # a rough look (about a minute)
 
-Starts nginx on 127.0.0.1 serving fixed bodies (``benchmarks/server.py``), then times, in one
-run and interleaved round-robin, the same jobs for each client: a small POST (conversation
-create), GET + decode of a 2,000-model list, and consuming a 4,000-chunk chat completion
-stream. Each figure is the median over rounds of the time per call. The official
-``llama-stack-client`` 0.7.5 needs Python >= 3.12: it is installed into a cached venv under
-``~/.cache/llamastack-bench/`` and driven as a subprocess worker (``sdk_worker.py``), which
-also measures the floor under its own interpreter so its ratio compares like with like.
-Then import time (fresh processes) and the peak memory growth of a 200 MB upload.
+Starts nginx on 127.0.0.1 serving fixed bodies (``server.py``, ``fixtures.py``), then:
+
+- per call, interleaved round-robin in one process: a small POST, GET + decode of a 2,000-model
+  list, consuming a 4,000-chunk chat stream, an agent turn with one tool round; and eight
+  threads making small calls at once. Each figure is the median over rounds of the time per
+  call; the ratios are to the lean floor (``floor.py``), measured in the same rounds;
+- the official ``llama-stack-client`` 0.7.5 (Python >= 3.12, a cached venv driven as a
+  subprocess worker, ``sdk.py``), its ratio to the lean floor under its own interpreter;
+- whole processes (``processes.py``): a script's cold start and ``llamastack models list``
+  against ``llama-stack-client models list``; then import time alone;
+- the scaling run (``scaling.py``, its own process): lists of 200 to 200,000 models and
+  streams of 4,000 and 40,000 chunks;
+- the peak memory growth of a 200 MB upload (``upload_memory.py``).
+
 Timings are reported, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
+import functools
 import json
-import os
 import pstats
-import re
-import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,29 +39,55 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.fixtures import CHAT_REQUEST, MODEL_COUNT, STREAM_CHUNKS  # noqa: E402
-from benchmarks.floor import floor_jobs, timed  # noqa: E402
-from benchmarks.server import CACHE_DIR, find_nginx, nginx_server  # noqa: E402
+from benchmarks.agent_turn import floor_turn, llamastack_turn  # noqa: E402
+from benchmarks.fixtures import (  # noqa: E402
+    CHAT_REQUEST,
+    MODEL_COUNT,
+    STREAM_CHUNKS,
+)
+from benchmarks.floor import FloorClient, idiomatic_jobs, lean_jobs, timed  # noqa: E402
+from benchmarks.processes import (  # noqa: E402
+    COLD_START_SCRIPTS,
+    IMPORT_BODIES,
+    SDK_EVERY_RESOURCE,
+    Command,
+    cli_command,
+    import_seconds,
+    importtime_summary,
+    time_processes,
+    uses_checkout,
+)
+from benchmarks.sdk import Worker, sdk_cli, sdk_python, start_worker  # noqa: E402
+from benchmarks.server import find_nginx, nginx_server  # noqa: E402
+from benchmarks.threads import THREADS, Gang  # noqa: E402
+from benchmarks.timing import Measure, Samples, interleave  # noqa: E402
 
-SDK_REQUIREMENT = "llama-stack-client==0.7.5"
-SDK_VENV = CACHE_DIR / "sdk-venv"
 UPLOAD_BYTES = 200 * 1024 * 1024
 
-# job -> (label, target ratio to the floor, the official SDK's ratio as the issue measured it)
-JOBS: dict[str, tuple[str, float, float]] = {
-    "post": ("small POST (conversation create)", 1.10, 1.30),
-    "list": (f"GET + decode {MODEL_COUNT:,}-model list", 4.0, 18.0),
-    "stream": (f"consume {STREAM_CHUNKS:,}-chunk chat stream", 3.0, 10.0),
+# job -> (label, target ratio to the lean floor)
+JOBS: dict[str, tuple[str, float]] = {
+    "post": ("small POST (ConversationCreate)", 1.05),
+    "list": (f"GET + decode {MODEL_COUNT:,} models (ModelList)", 1.5),
+    "stream": (f"consume a {STREAM_CHUNKS:,}-chunk chat stream", 1.5),
 }
+THREADS_TARGET = 0.9  # calls per second, shared client / own lean sessions
+AGENT_TARGET_MS = 2.0  # client-side overhead of a turn with one tool round
+COLD_START_TARGET = 1.25
+CLI_TARGET = 0.15
+SCALING_TARGET = 1.3
 # Calls per timed sample: enough that one sample is well above the timer's noise.
-BATCH = {"post": 20, "list": 2, "stream": 1}
+BATCH = {"post": 20, "list": 2, "stream": 1, "threads": 6, "agent": 2}
+ALL_JOBS = "post,list,stream,threads,agent"
 
 
-# --- the implementations ------------------------------------------------------------------
+# --- the in-process implementations -------------------------------------------------------
 
 
 def llamastack_jobs(base_url: str, notes: list[str]) -> tuple[dict[str, Callable[[], Any]],
-                                                              Callable[[], None]]:
+                                                              Any]:
+    """The jobs with llamastack, and the client. The client is not pinned to a line: it asks
+    the server once (GET /v1/version, answered as a 0.7.3 server does) at its first call, in
+    the warm-up before anything is timed, as any long-lived client does."""
     from benchmarks.specs import resolve_specs, use_stand_in
     from llamastack import LlamaStackClient
 
@@ -98,215 +125,27 @@ def llamastack_jobs(base_url: str, notes: list[str]) -> tuple[dict[str, Callable
             use_stand_in(name, specs, source, f"the library's {name} failed on the fixture: {exc}")
             jobs = make()
             jobs[job]()
-    notes.extend(f"{name}: {where}" for name, where in source.items())
-    return jobs, client.close
+    notes.extend(f"{name}: {where}" for name, where in source.items()
+                 if where != "llamastack.endpoints")
+    notes.append(f"llamastack's client found the server's line once, before timing: "
+                 f"{client.server_line}")
+    return jobs, client
 
 
-@dataclass
-class Worker:
-    """The official SDK (and its interpreter's floor), in a subprocess driven line by line."""
-
-    process: subprocess.Popen[str]
-    version: str
-    python: str
-
-    def measure(self, impl: str, job: str, n: int) -> float:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"impl": impl, "job": job, "n": n}) + "\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
-        return float(answer["seconds"])
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            assert self.process.stdin is not None
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def _timed_job(call: Callable[[], Any], job: str, n: int) -> tuple[float, float]:
+    return timed(call, n)
 
 
-def _python312() -> str | None:
-    candidates = [shutil.which(name) for name in ("python3.13", "python3.12")]
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += [str(p) for p in sorted(pyenv_root.glob("versions/3.1[2-9]*/bin/python"))]
-    for candidate in candidates:
-        if not candidate:
-            continue
-        try:
-            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info >= (3, 12))"],
-                                 capture_output=True, text=True, timeout=30, check=False)
-        except OSError:
-            continue
-        if out.stdout.strip() == "True":
-            return candidate
-    return None
+def _per_call(calls: dict[str, Callable[[], Any]]) -> dict[str, Measure]:
+    return {job: functools.partial(_timed_job, call) for job, call in calls.items()}
 
 
-def sdk_python(install: bool) -> tuple[str | None, str]:
-    """The venv interpreter with the official SDK, creating it if needed; or None and why."""
-    python = SDK_VENV / "bin" / "python"
-    check = [str(python), "-c", "import llama_stack_client, requests; print(llama_stack_client.__version__)"]
-    if python.exists():
-        done = subprocess.run(check, capture_output=True, text=True, check=False)
-        if done.returncode == 0 and done.stdout.strip() == SDK_REQUIREMENT.split("==")[1]:
-            return str(python), ""
-    if not install:
-        return None, "not installed (run without --no-sdk-install to install it)"
-    base = _python312()
-    if base is None:
-        return None, "no Python >= 3.12 found (the official SDK needs one)"
-    print(f"installing {SDK_REQUIREMENT} into {SDK_VENV} (once) ...", flush=True)
-    shutil.rmtree(SDK_VENV, ignore_errors=True)
-    steps = [[base, "-m", "venv", str(SDK_VENV)],
-             [str(python), "-m", "pip", "install", "-q", SDK_REQUIREMENT, "requests"]]
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
-            return None, f"could not install {SDK_REQUIREMENT}: {tail[0]}"
-    return str(python), ""
+def _gang_job(gang: Gang, job: str, n: int) -> tuple[float, float]:
+    return gang.seconds_per_call(n)
 
 
-def start_worker(python: str, base_url: str) -> tuple[Worker | None, str]:
-    process = subprocess.Popen([python, str(ROOT / "benchmarks" / "sdk_worker.py"), base_url],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert process.stdout is not None
-    hello = json.loads(process.stdout.readline() or '{"error": "the worker died"}')
-    if "error" in hello:
-        process.wait()
-        return None, str(hello["error"])
-    return Worker(process, hello["version"], hello["python"]), ""
-
-
-# --- timing -------------------------------------------------------------------------------
-
-
-@dataclass
-class Samples:
-    per_call: dict[tuple[str, str], list[float]] = field(default_factory=dict)
-
-    def add(self, impl: str, job: str, seconds: float) -> None:
-        self.per_call.setdefault((impl, job), []).append(seconds)
-
-    def median(self, impl: str, job: str) -> float | None:
-        values = self.per_call.get((impl, job))
-        return statistics.median(values) if values else None
-
-
-def interleave(jobs: list[str], local: dict[str, dict[str, Callable[[], Any]]],
-               worker: Worker | None, rounds: int) -> Samples:
-    """Round-robin: every round runs each job once per implementation, in a rotating order,
-    so drift (CPU frequency, caches, the other core's load) spreads evenly over them."""
-    def local_measurer(calls: dict[str, Callable[[], Any]]) -> Callable[[str, int], float]:
-        return lambda job, n: timed(calls[job], n)
-
-    measurers = {name: local_measurer(calls) for name, calls in local.items()}
-    if worker is not None:
-        measurers["sdk"] = lambda job, n: worker.measure("sdk", job, n)
-        measurers["floor-sdk"] = lambda job, n: worker.measure("floor", job, n)
-    names = list(measurers)
-    samples = Samples()
-    for round_no in range(rounds):
-        order = names[round_no % len(names):] + names[:round_no % len(names)]
-        for job in jobs:
-            for name in order:
-                samples.add(name, job, measurers[name](job, BATCH[job]))
-        if (round_no + 1) % 10 == 0:
-            print(f"  round {round_no + 1}/{rounds}", flush=True)
-    return samples
-
-
-# --- import time --------------------------------------------------------------------------
-
-_TIME_IMPORT = """\
-import time
-t = time.perf_counter()
-{body}
-print(time.perf_counter() - t)
-"""
-
-_IMPORT_BODIES = {
-    "import llamastack": "import llamastack",
-    # Until llamastack.endpoints has them, the stand-ins of benchmarks/specs.py count instead.
-    "import llamastack + the 4 benchmarked endpoints": (
-        "import llamastack\n"
-        "try:\n"
-        "    from llamastack.endpoints import ConversationCreate, ModelList, ChatCompletionCreate,"
-        " FileCreate\n"
-        "except ImportError:\n"
-        "    import benchmarks.specs"),
-    "import llamastack + every endpoint": (
-        "import llamastack, llamastack.endpoints as e\n"
-        "[getattr(e, n) for n in getattr(e, '__all__', ())]"),
-}
-
-
-# The official SDK loads its resources lazily, as client attributes: touch them all.
-_SDK_EVERY_RESOURCE = """\
-import llama_stack_client
-client = llama_stack_client.LlamaStackClient(base_url="http://127.0.0.1:9")
-for name in dir(client):
-    if not name.startswith("_"):
-        try:
-            getattr(client, name)
-        except Exception:
-            pass"""
-
-
-def _import_seconds(python: str, body: str, repeat: int) -> tuple[float, float] | None:
-    """(median, min) seconds of ``body`` in fresh interpreters; None if it fails."""
-    times = []
-    for _ in range(repeat):
-        done = subprocess.run([python, "-c", _TIME_IMPORT.format(body=body)], capture_output=True,
-                              text=True, cwd=ROOT, check=False,
-                              env={**os.environ, "PYTHONPATH": str(ROOT),
-                                   "PYTHONDONTWRITEBYTECODE": ""})
-        if done.returncode != 0:
-            return None
-        times.append(float(done.stdout.strip().splitlines()[-1]))
-    return statistics.median(times), min(times)
-
-
-def importtime_summary(top: int = 8) -> list[tuple[str, float]]:
-    """``python -X importtime``: milliseconds spent importing each top-level package's own
-    modules (self times summed by package), largest first."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", _IMPORT_BODIES[
-        "import llamastack + the 4 benchmarked endpoints"]], capture_output=True, text=True,
-        cwd=ROOT, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    totals: dict[str, float] = {}
-    for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \| *(\S+)", line)
-        if match:
-            name = match.group(2).split(".")[0]
-            totals[name] = totals.get(name, 0.0) + int(match.group(1)) / 1000
-    return sorted(totals.items(), key=lambda item: -item[1])[:top]
-
-
-# --- upload memory ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def sparse_file(size: int) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="llamastack-bench-upload-") as tmp:
-        path = Path(tmp) / "upload.bin"
-        with open(path, "wb") as handle:
-            handle.truncate(size)  # sparse: no disk blocks, reads give zeros
-        yield path
-
-
-def upload_memory(python: str, impl: str, base_url: str, path: Path,
-                  trace: bool) -> dict[str, Any] | None:
-    argv = [python, "-m", "benchmarks.upload_memory", impl, base_url, str(path)]
-    done = subprocess.run(argv + (["--tracemalloc"] if trace else []), capture_output=True,
-                          text=True, cwd=ROOT, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    if done.returncode != 0:
-        print(f"  upload with {impl} failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
-        return None
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def _worker_job(worker: Worker, impl: str, job: str, n: int) -> tuple[float, float]:
+    return worker.measure(impl, job, n)
 
 
 # --- output -------------------------------------------------------------------------------
@@ -318,6 +157,11 @@ def _ms(seconds: float | None) -> str:
 
 def _ratio(value: float | None, floor: float | None) -> str:
     return "—" if value is None or not floor else f"{value / floor:.2f}x"
+
+
+def _noise(samples: Samples, impl: str, job: str) -> str:
+    spread = samples.spread(impl, job)
+    return "" if spread is None else f" ±{spread * 50:.0f}%"
 
 
 def print_table(rows: list[list[str]], out: IO[str] = sys.stdout) -> None:
@@ -340,15 +184,172 @@ def profile_job(calls: dict[str, Callable[[], Any]], job: str, repeat: int) -> N
     stats.sort_stats("tottime").print_stats(25)
 
 
+def report_calls(jobs: list[str], samples: Samples, worker: Worker | None, why_no_sdk: str,
+                 rounds: int, report: dict[str, Any]) -> None:
+    print()
+    print(f"Per call: medians of {rounds} interleaved rounds (± half the interquartile range); "
+          "ratios to the lean floor's median; 'CPU' compares this process's CPU time per call "
+          "(the client's own work, which other processes on the machine disturb far less)")
+    header = ["job", "lean floor", "idiomatic", "llamastack", "vs lean", "target", "vs idiomatic",
+              "CPU vs lean"]
+    if worker is not None:
+        header += ["official SDK", "SDK vs lean"]
+    rows = [header]
+    for job in [job for job in jobs if job in JOBS]:
+        label, target = JOBS[job]
+        lean = samples.median("lean", job)
+        idiomatic = samples.median("idiomatic", job)
+        ours = samples.median("llamastack", job)
+        row = [label, _ms(lean) + _noise(samples, "lean", job),
+               _ms(idiomatic) + _noise(samples, "idiomatic", job),
+               _ms(ours) + _noise(samples, "llamastack", job), _ratio(ours, lean),
+               f"<= {target:.2f}x", _ratio(ours, idiomatic),
+               _ratio(samples.cpu("llamastack", job), samples.cpu("lean", job))]
+        entry: dict[str, Any] = {"lean_s": lean, "idiomatic_s": idiomatic, "llamastack_s": ours,
+                                 "target": target, "lean_cpu_s": samples.cpu("lean", job),
+                                 "idiomatic_cpu_s": samples.cpu("idiomatic", job),
+                                 "llamastack_cpu_s": samples.cpu("llamastack", job)}
+        if worker is not None:
+            sdk = samples.median("sdk", job)
+            sdk_lean = samples.median("sdk-lean", job)
+            row += [_ms(sdk), _ratio(sdk, sdk_lean)]
+            entry.update(sdk_s=sdk, sdk_lean_s=sdk_lean,
+                         sdk_idiomatic_s=samples.median("sdk-idiomatic", job))
+        report["jobs"][job] = entry
+        rows.append(row)
+    print_table(rows)
+    if worker is not None:
+        print(f"(official SDK {worker.version} on Python {worker.python}; its ratio is to the lean "
+              "floor measured in that interpreter: "
+              + ", ".join(f"{job} {_ms(samples.median('sdk-lean', job))}" for job in jobs
+                          if job in JOBS) + ")")
+    else:
+        print(f"(official SDK: {why_no_sdk})")
+
+    if "threads" in jobs:
+        lean, ours = samples.median("lean", "threads"), samples.median("llamastack", "threads")
+        print()
+        lean_cpu, ours_cpu = samples.cpu("lean", "threads"), samples.cpu("llamastack", "threads")
+        rows = [["8 threads, small POSTs", "calls/s", "per call", "CPU per call"],
+                [f"lean floor: {THREADS} threads, a session each",
+                 f"{1 / lean:,.0f}" if lean else "—", _ms(lean) + _noise(samples, "lean", "threads"),
+                 _ms(lean_cpu)],
+                [f"llamastack: {THREADS} threads sharing one client",
+                 f"{1 / ours:,.0f}" if ours else "—",
+                 _ms(ours) + _noise(samples, "llamastack", "threads"), _ms(ours_cpu)]]
+        if lean and ours and lean_cpu and ours_cpu:
+            rows.append([f"llamastack / lean, calls per second (target >= {THREADS_TARGET:.2f}x)",
+                         f"{lean / ours:.2f}x", "", f"{lean_cpu / ours_cpu:.2f}x"])
+        print_table(rows)
+        report["jobs"]["threads"] = {"lean_s": lean, "llamastack_s": ours, "lean_cpu_s": lean_cpu,
+                                     "llamastack_cpu_s": ours_cpu,
+                                     "target_calls_ratio": THREADS_TARGET}
+
+    if "agent" in jobs:
+        lean, ours = samples.median("lean", "agent"), samples.median("llamastack", "agent")
+        print()
+        lean_cpu, ours_cpu = samples.cpu("lean", "agent"), samples.cpu("llamastack", "agent")
+        rows = [["agent turn, one client tool round (2 streamed responses)", "per turn", "CPU"],
+                ["lean floor: the same exchanges with requests + json.loads",
+                 _ms(lean) + _noise(samples, "lean", "agent"), _ms(lean_cpu)],
+                ["llamastack.agents.Agent.create_turn",
+                 _ms(ours) + _noise(samples, "llamastack", "agent"), _ms(ours_cpu)]]
+        if lean and ours and lean_cpu and ours_cpu:
+            rows.append([f"client-side overhead beyond the floor (target <= {AGENT_TARGET_MS:.1f} ms "
+                         "per round)", _ms(ours - lean), _ms(ours_cpu - lean_cpu)])
+        print_table(rows)
+        report["jobs"]["agent"] = {"lean_s": lean, "llamastack_s": ours, "lean_cpu_s": lean_cpu,
+                                   "llamastack_cpu_s": ours_cpu,
+                                   "target_overhead_ms": AGENT_TARGET_MS}
+
+
+def report_processes(cold: dict[str, list[float]], cli: dict[str, list[float]],
+                     summary: tuple[float, list[tuple[str, float]]] | None,
+                     floor_summary: tuple[float, list[tuple[str, float]]] | None,
+                     report: dict[str, Any]) -> None:
+    def median(name: str, times: dict[str, list[float]]) -> float | None:
+        values = times.get(name)
+        return sorted(values)[len(values) // 2] if values else None
+
+    if cold:
+        print()
+        print(f"A script's cold start: a fresh process imports, makes one ModelList call (2,000 "
+              f"models) and exits; medians of {len(next(iter(cold.values())))} interleaved runs")
+        floor = median("requests", cold)
+        rows = [["script", "median", "vs requests", "target"]]
+        for name, label in (("requests", "plain requests + json.loads (the floor)"),
+                            ("llamastack", "llamastack (asks the line: + GET /v1/version)"),
+                            ("llamastack, line pinned", "llamastack, server_line='0.7'")):
+            value = median(name, cold)
+            rows.append([label, _ms(value), _ratio(value, floor),
+                         f"<= {COLD_START_TARGET:.2f}x" if name == "llamastack" else ""])
+        if "sdk" in cold:
+            sdk_floor = median("sdk-requests", cold)
+            rows.append(["plain requests under the SDK's Python", _ms(sdk_floor), "", ""])
+            rows.append(["official SDK", _ms(median("sdk", cold)),
+                         _ratio(median("sdk", cold), sdk_floor) + " (its Python's requests)", ""])
+        print_table(rows)
+        if summary is not None and floor_summary is not None:
+            print(f"python -X importtime: the llamastack script's imports {summary[0]:.0f} ms, "
+                  f"the requests script's {floor_summary[0]:.0f} ms; own ms by package: "
+                  + ", ".join(f"{name} {ms:.1f}" for name, ms in summary[1]))
+        report["cold_start_s"] = {name: median(name, cold) for name in cold}
+    if cli:
+        print()
+        ours, sdk = median("llamastack", cli), median("sdk", cli)
+        rows = [["command line, 2,000 models (stdout to /dev/null)", "median", "ratio", "target"],
+                ["llamastack models list", _ms(ours), "", ""],
+                ["llama-stack-client models list", _ms(sdk), "", ""]]
+        if ours and sdk:
+            rows.append(["llamastack / llama-stack-client", "", f"{ours / sdk:.2f}x",
+                         f"<= {CLI_TARGET:.2f}x"])
+        print_table(rows)
+        report["cli_s"] = {"llamastack": ours, "sdk": sdk}
+
+
+def report_scaling(scaling: dict[str, Any], report: dict[str, Any]) -> None:
+    print()
+    print("Scaling (own process): microseconds per item; 'x 200' = per-item cost over the "
+          f"smallest size's (target <= {SCALING_TARGET:.2f}x for llamastack's decoder)")
+    models = {int(count): figures for count, figures in scaling["models"].items()}
+    base = models[min(models)]
+    rows = [["models", "lean call", "llamastack call", "vs lean", "json.loads", "decoder",
+             "decoder x 200"]]
+    for count, figures in sorted(models.items()):
+        def per(name: str, count: int = count, figures: dict[str, float] = figures) -> float:
+            return figures[name] / count * 1e6
+        rows.append([f"{count:,}", f"{per('lean'):.2f} us", f"{per('llamastack'):.2f} us",
+                     f"{figures['llamastack'] / figures['lean']:.2f}x", f"{per('loads'):.2f} us",
+                     f"{per('decode'):.2f} us",
+                     f"{(figures['decode'] / count) / (base['decode'] / min(models)):.2f}x"])
+    print_table(rows)
+    chunks = {int(count): figures for count, figures in scaling["chunks"].items()}
+    first = min(chunks)
+    rows = [["stream chunks", "lean", "llamastack", "vs lean", f"llamastack x {first:,}"]]
+    for count, figures in sorted(chunks.items()):
+        rows.append([f"{count:,}", f"{figures['lean'] / count * 1e6:.2f} us",
+                     f"{figures['llamastack'] / count * 1e6:.2f} us",
+                     f"{figures['llamastack'] / figures['lean']:.2f}x",
+                     f"{(figures['llamastack'] / count) / (chunks[first]['llamastack'] / first):.2f}x"])
+    print_table(rows)
+    report["scaling"] = scaling
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and repeats")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 40, quick 8)")
-    parser.add_argument("--jobs", default="post,list,stream", help="comma-separated subset")
+    parser.add_argument("--jobs", default=ALL_JOBS, help=f"comma-separated subset of {ALL_JOBS}")
     parser.add_argument("--no-sdk", action="store_true", help="skip the official SDK")
     parser.add_argument("--no-sdk-install", action="store_true",
                         help="use the official SDK only if its venv already exists")
-    parser.add_argument("--no-import", action="store_true", help="skip the import-time part")
+    parser.add_argument("--no-processes", action="store_true",
+                        help="skip cold start, command line and import time")
+    parser.add_argument("--no-import", action="store_true", help="skip import time alone")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the scaling run")
     parser.add_argument("--no-upload", action="store_true", help="skip the upload-memory part")
     parser.add_argument("--nginx", help="path of the nginx binary to use")
     parser.add_argument("--profile", choices=sorted(JOBS),
@@ -357,9 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds = args.rounds or (8 if args.quick else 40)
     jobs = [job for job in args.jobs.split(",") if job]
-    unknown = set(jobs) - set(JOBS)
+    unknown = set(jobs) - set(ALL_JOBS.split(","))
     if unknown:
-        parser.error(f"unknown jobs {sorted(unknown)}; known: {sorted(JOBS)}")
+        parser.error(f"unknown jobs {sorted(unknown)}; known: {ALL_JOBS}")
 
     started = time.monotonic()
     notes: list[str] = []
@@ -367,84 +368,132 @@ def main(argv: list[str] | None = None) -> int:
         not args.no_sdk_install)
     nginx = find_nginx(args.nginx)
     report: dict[str, Any] = {"python": sys.version.split()[0], "jobs": {}}
-    with nginx_server(nginx) as base_url:
+    cold: dict[str, list[float]] = {}
+    cli: dict[str, list[float]] = {}
+    summaries: tuple[Any, Any] = (None, None)
+    uploads: dict[str, dict[str, Any]] = {}
+    with nginx_server(nginx, scaling=not args.no_scaling and not args.profile) as base_url:
         print(f"nginx {nginx} serving on {base_url}", flush=True)
-        ours, close_ours = llamastack_jobs(base_url, notes)
+        ours, client = llamastack_jobs(base_url, notes)
         if args.profile:
             profile_job(ours, args.profile, {"post": 2000, "list": 50, "stream": 10}[args.profile])
-            close_ours()
+            client.close()
             return 0
-        floor, close_floor = floor_jobs(base_url)
+        lean, close_lean = lean_jobs(base_url)
+        idiomatic, close_idiomatic = idiomatic_jobs(base_url)
+        measurers: dict[str, dict[str, Measure]] = {
+            "lean": _per_call(lean), "idiomatic": _per_call(idiomatic), "llamastack": _per_call(ours)}
+        closers: list[Callable[[], None]] = [close_lean, close_idiomatic, client.close]
+        if "threads" in jobs:
+            from llamastack import LlamaStackClient
+            from llamastack.endpoints import ConversationCreate
+
+            shared = LlamaStackClient(base_url=base_url)
+            floors = [FloorClient(base_url) for _ in range(THREADS)]
+            gangs = {
+                "lean": Gang([functools.partial(floor.json, "POST", "/v1/conversations", b"{}")
+                              for floor in floors]),
+                "llamastack": Gang([lambda: shared.call(ConversationCreate())] * THREADS),
+            }
+            for name, gang in gangs.items():
+                gang.seconds_per_call(2)  # warm-up: connections, the shared client's line
+                measurers[name]["threads"] = functools.partial(_gang_job, gang)
+                closers.append(gang.close)
+            closers += [shared.close, *(floor.close for floor in floors)]
+        if "agent" in jobs:
+            floor_client = FloorClient(base_url)
+            turns = {"lean": floor_turn(floor_client), "llamastack": llamastack_turn(client)}
+            for name, turn in turns.items():
+                turn()
+                measurers[name]["agent"] = functools.partial(_timed_job, turn)
+            closers.append(floor_client.close)
         worker: Worker | None = None
         if sdk is not None:
             worker, why_no_sdk = start_worker(sdk, base_url)
         if worker is None:
             print(f"official SDK: {why_no_sdk}; going on without it", flush=True)
-        for calls in (floor, ours):
+        else:
+            for impl in ("sdk", "lean", "idiomatic"):
+                measurers["sdk" if impl == "sdk" else f"sdk-{impl}"] = {
+                    job: functools.partial(_worker_job, worker, impl) for job in JOBS}
+        for calls in (lean, idiomatic):
             for call in calls.values():
-                call()  # warm-up: imports, connection, decoder plans
+                call()  # warm-up: imports, connections
         print(f"timing {', '.join(jobs)}: {rounds} interleaved rounds", flush=True)
-        samples = interleave(jobs, {"floor": floor, "llamastack": ours}, worker, rounds)
+        samples = interleave(jobs, BATCH, measurers, rounds,
+                             lambda done: print(f"  round {done}/{rounds}", flush=True)
+                             if done % 10 == 0 else None)
+        if worker is not None:
+            worker.close()
+        for close in closers:
+            close()
 
-        uploads: dict[str, dict[str, Any]] = {}
+        if not args.no_processes:
+            process_rounds = 5 if args.quick else 15
+            print(f"timing whole processes: cold start ({process_rounds} rounds), command line "
+                  f"({max(3, process_rounds // 3)} rounds) ...", flush=True)
+            commands = [Command(name, [sys.executable, "-c", COLD_START_SCRIPTS[name], "{url}"])
+                        for name in ("requests", "llamastack", "llamastack, line pinned")]
+            if sdk is not None and worker is not None:
+                commands += [
+                    Command("sdk-requests", [sdk, "-c", COLD_START_SCRIPTS["requests"], "{url}"]),
+                    Command("sdk", [sdk, "-c", COLD_START_SCRIPTS["sdk"], "{url}"])]
+            if uses_checkout():
+                notes.append("llamastack is not installed in this interpreter: the processes "
+                             "import it from the checkout (PYTHONPATH); pip install -e . to "
+                             "time it as a user's script imports it")
+            cold = time_processes(commands, base_url, process_rounds)
+            summaries = (importtime_summary(sys.executable, COLD_START_SCRIPTS["llamastack"],
+                                            base_url),
+                         importtime_summary(sys.executable, COLD_START_SCRIPTS["requests"],
+                                            base_url))
+            sdk_command = sdk_cli(sdk) if sdk is not None and worker is not None else None
+            if sdk_command is not None:
+                cli = time_processes(
+                    [Command("llamastack", [*cli_command(sys.executable), "--base-url", "{url}",
+                                            "models", "list"]),
+                     Command("sdk", [str(sdk_command), "--endpoint", "{url}", "models", "list"])],
+                    base_url, max(3, process_rounds // 3))
+
+        scaling: dict[str, Any] | None = None
+        if not args.no_scaling:
+            print("the scaling run (its own process) ...", flush=True)
+            done = subprocess.run([sys.executable, "-m", "benchmarks.scaling", base_url]
+                                  + (["--quick"] if args.quick else []),
+                                  cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+            scaling = json.loads(done.stdout)
+
         if not args.no_upload:
+            from benchmarks.upload_memory import measure_upload, sparse_file
+
             print("measuring upload memory (200 MB) ...", flush=True)
             with sparse_file(UPLOAD_BYTES) as path:
                 impls = [("llamastack", sys.executable)] + ([("sdk", sdk)] if worker and sdk else [])
                 for impl, python in impls:
-                    rss = upload_memory(python, impl, base_url, path, trace=False)
-                    traced = upload_memory(python, impl, base_url, path, trace=True)
+                    rss = measure_upload(python, impl, base_url, path, trace=False)
+                    traced = measure_upload(python, impl, base_url, path, trace=True)
                     if rss is not None:
                         uploads[impl] = {**rss, **(traced or {})}
-        if worker is not None:
-            worker.close()
-        close_ours()
-        close_floor()
 
     imports: dict[str, tuple[float, float] | None] = {}
-    summary: list[tuple[str, float]] = []
-    if not args.no_import:
+    if not args.no_processes and not args.no_import:
         print("measuring import time (fresh processes) ...", flush=True)
         repeat = 3 if args.quick else 9
-        for label, body in _IMPORT_BODIES.items():
-            imports[label] = _import_seconds(sys.executable, body, repeat)
+        for label, body in IMPORT_BODIES.items():
+            imports[label] = import_seconds(sys.executable, body, repeat)
         if worker is not None and sdk is not None:
-            imports["official SDK: import llama_stack_client"] = _import_seconds(
+            imports["official SDK: import llama_stack_client"] = import_seconds(
                 sdk, "import llama_stack_client", repeat)
-            imports["official SDK: import + every resource"] = _import_seconds(
-                sdk, _SDK_EVERY_RESOURCE, repeat)
-        summary = importtime_summary()
+            imports["official SDK: import + every resource"] = import_seconds(
+                sdk, SDK_EVERY_RESOURCE, repeat)
 
-    print()
-    print(f"llamastack on Python {report['python']}; medians of {rounds} rounds per call; "
-          f"ratio = median / floor's median")
-    header = ["job", "floor", "llamastack", "ratio", "target"]
-    if worker is not None:
-        header += ["official SDK", "SDK ratio", "SDK ratio (issue)"]
-    rows = [header]
-    for job in jobs:
-        label, target, issue_sdk = JOBS[job]
-        floor_s = samples.median("floor", job)
-        ours_s = samples.median("llamastack", job)
-        row = [label, _ms(floor_s), _ms(ours_s), _ratio(ours_s, floor_s), f"<= {target:.2f}x"]
-        entry: dict[str, Any] = {"floor_s": floor_s, "llamastack_s": ours_s, "target": target}
-        if worker is not None:
-            sdk_s = samples.median("sdk", job)
-            sdk_floor = samples.median("floor-sdk", job)
-            row += [_ms(sdk_s), _ratio(sdk_s, sdk_floor), f"{issue_sdk:.2f}x"]
-            entry.update(sdk_s=sdk_s, sdk_floor_s=sdk_floor)
-        report["jobs"][job] = entry
-        rows.append(row)
-    print_table(rows)
-    if worker is not None:
-        print(f"(official SDK {worker.version} on Python {worker.python}; its ratio is to the floor "
-              "measured in that interpreter: "
-              + ", ".join(f"{job} {_ms(samples.median('floor-sdk', job))}" for job in jobs) + ")")
-    else:
-        print(f"(official SDK: {why_no_sdk})")
+    print(f"\nllamastack on Python {report['python']}")
+    report_calls(jobs, samples, worker, why_no_sdk, rounds, report)
     for note in notes:
-        print(f"spec {note}")
-
+        print(f"note: {note}")
+    report_processes(cold, cli, *summaries, report)
+    if scaling is not None:
+        report_scaling(scaling, report)
     if imports:
         print()
         rows = [["import (fresh processes)", "median", "min"]]
@@ -457,15 +506,11 @@ def main(argv: list[str] | None = None) -> int:
                  "official SDK: import + every resource")):
             ours_import, sdk_import = imports.get(ours_label), imports.get(sdk_label)
             if sdk_import and ours_import:
-                rows.append([f"llamastack / official SDK, {what} (target <= 0.50)",
+                rows.append([f"llamastack / official SDK, {what}",
                              f"{ours_import[0] / sdk_import[0]:.2f}x",
                              f"{ours_import[1] / sdk_import[1]:.2f}x"])
         print_table(rows)
-        print("python -X importtime, own ms by top-level package: "
-              + ", ".join(f"{name} {ms:.1f}" for name, ms in summary))
         report["import_s"] = imports
-        report["importtime_ms"] = dict(summary)
-
     if uploads:
         print()
         rows = [["upload 200 MB", "peak RSS growth (VmHWM)", "ru_maxrss growth", "tracemalloc peak",

@@ -3,10 +3,11 @@
 ``run.py`` starts this file with the cached venv's python and drives it over stdin/stdout,
 one JSON object per line, so the official SDK's calls are interleaved round by round with the
 in-process ones. It measures the official ``llama_stack_client`` and, for a fair ratio, the
-floor (``benchmarks.floor``) under the same interpreter.
+floors (``benchmarks.floor``: lean and idiomatic) under the same interpreter.
 
 Protocol: the worker prints ``{"ready": true, "version": ...}`` (or ``{"error": ...}``), then
-answers each ``{"impl": "sdk"|"floor", "job": NAME, "n": N}`` with ``{"seconds": per_call}``;
+answers each ``{"impl": "sdk"|"lean"|"idiomatic", "job": NAME, "n": N}`` with
+``{"seconds": per_call, "cpu": per_call}`` (wall and this process's CPU time);
 an empty line or end of input stops it.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.fixtures import CHAT_REQUEST
-from benchmarks.floor import floor_jobs, timed
+from benchmarks.floor import idiomatic_jobs, lean_jobs, timed
 
 
 def sdk_jobs(base_url: str) -> tuple[dict[str, Callable[[], Any]], Callable[[], None]]:
@@ -53,7 +54,8 @@ def main() -> None:
         # The SDK calls logging.basicConfig(level=INFO) on import (lib/tools/mcp_oauth.py), so
         # by default every request prints an httpx INFO line: not what is being compared here.
         logging.getLogger().setLevel(logging.WARNING)
-        impls = {"sdk": sdk_jobs(base_url)[0], "floor": floor_jobs(base_url)[0]}
+        impls = {"sdk": sdk_jobs(base_url)[0], "lean": lean_jobs(base_url)[0],
+                 "idiomatic": idiomatic_jobs(base_url)[0]}
         # A wrong fixture shape would only show as an error later: check every job once.
         for jobs in impls.values():
             for call in jobs.values():
@@ -67,8 +69,8 @@ def main() -> None:
         if not line.strip():
             break
         command = json.loads(line)
-        seconds = timed(impls[command["impl"]][command["job"]], command["n"])
-        print(json.dumps({"seconds": seconds}), flush=True)
+        seconds, cpu = timed(impls[command["impl"]][command["job"]], command["n"])
+        print(json.dumps({"seconds": seconds, "cpu": cpu}), flush=True)
 
 
 if __name__ == "__main__":

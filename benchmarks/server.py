@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchmarks.fixtures import write_bodies
+from benchmarks.fixtures import AGENT_TOOL_SHORT_BODY, write_bodies
 
 __all__ = ["CACHE_DIR", "find_nginx", "nginx_server"]
 
@@ -50,23 +50,40 @@ http {{
     scgi_temp_path {prefix}/scgi;
     client_max_body_size 300m;
     default_type application/json;
+    # An agent turn's two Responses requests differ in what they carry, and nginx does not
+    # read bodies: the first (the question) is short, the second (the tool's output) is not.
+    map $content_length $responses_body {{
+        "~^[0-9]{{1,{short_digits}}}$" /responses-tool.sse;
+        default /responses-text.sse;
+    }}
     server {{
         listen 127.0.0.1:{port};
         root {bodies};
         # The static module answers POST with 405; turn that into the file, sent as to a GET.
         error_page 405 =200 $uri;
+        # What every line answers to discovery (GET /v1/version): a 0.7 server.
+        location = /v1/version {{ try_files /version.json =404; }}
         location = /v1/conversations {{ try_files /conversation.json =404; }}
         location = /v1/models {{ try_files /models.json =404; }}
         location = /v1/chat/completions {{
             default_type text/event-stream;
             try_files /chat.sse =404;
         }}
+        location = /v1/responses {{
+            default_type text/event-stream;
+            try_files $responses_body =404;
+        }}
         # The 200 MB upload is read and thrown away; the answer is a fixed file object.
         location = /v1/files {{ try_files /file.json =404; }}
-        location = /conversation.json {{ internal; }}
-        location = /models.json {{ internal; }}
-        location = /chat.sse {{ internal; default_type text/event-stream; }}
-        location = /file.json {{ internal; }}
+        # The scaling run: base URL http://.../scale/N serves the bodies of size N.
+        location ~ ^/scale/[0-9]+/v1/version$ {{ try_files /version.json =404; }}
+        location ~ ^/scale/([0-9]+)/v1/models$ {{ try_files /models-$1.json =404; }}
+        location ~ ^/scale/([0-9]+)/v1/chat/completions$ {{
+            default_type text/event-stream;
+            try_files /chat-$1.sse =404;
+        }}
+        location ~ ^/(version|conversation|models|file)(-[0-9]+)?\\.json$ {{ internal; }}
+        location ~ \\.sse$ {{ internal; default_type text/event-stream; }}
     }}
 }}
 """
@@ -148,12 +165,13 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float) -> 
 
 
 @contextlib.contextmanager
-def nginx_server(nginx: Path) -> Iterator[str]:
-    """Run nginx with the fixed bodies; yields its base URL (http://127.0.0.1:PORT)."""
+def nginx_server(nginx: Path, scaling: bool = False) -> Iterator[str]:
+    """Run nginx with the fixed bodies (``scaling``: also those of the scaling run); yields
+    its base URL (http://127.0.0.1:PORT)."""
     with tempfile.TemporaryDirectory(prefix="llamastack-bench-") as tmp:
         prefix = Path(tmp)
         bodies = prefix / "bodies"
-        write_bodies(bodies)
+        write_bodies(bodies, scaling)
         # Run as root, nginx's worker drops to an unprivileged user: let it read and write.
         prefix.chmod(0o755)
         bodies.chmod(0o755)
@@ -162,7 +180,8 @@ def nginx_server(nginx: Path) -> Iterator[str]:
             (prefix / name).chmod(0o777)
         port = _free_port()
         config = prefix / "nginx.conf"
-        config.write_text(_CONFIG.format(prefix=prefix, port=port, bodies=bodies))
+        config.write_text(_CONFIG.format(prefix=prefix, port=port, bodies=bodies,
+                                          short_digits=len(str(AGENT_TOOL_SHORT_BODY - 1))))
         process = subprocess.Popen(
             [str(nginx), "-p", str(prefix), "-c", str(config), "-e", "stderr",
              "-g", "daemon off; master_process on;"],

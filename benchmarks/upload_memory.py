@@ -12,18 +12,50 @@ second opinion (it cannot be reset, so it only shows growth above the earlier pe
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 MB = 1024 * 1024
+
+
+# --- run.py's side ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sparse_file(size: int) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="llamastack-bench-upload-") as tmp:
+        path = Path(tmp) / "upload.bin"
+        with open(path, "wb") as handle:
+            handle.truncate(size)  # sparse: no disk blocks, reads give zeros
+        yield path
+
+
+def measure_upload(python: str, impl: str, base_url: str, path: Path,
+                   trace: bool) -> dict[str, Any] | None:
+    """This module's measurement in a fresh ``python`` process (None if it failed)."""
+    argv = [python, "-m", "benchmarks.upload_memory", impl, base_url, str(path)]
+    done = subprocess.run(argv + (["--tracemalloc"] if trace else []), capture_output=True,
+                          text=True, cwd=ROOT, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if done.returncode != 0:
+        print(f"  upload with {impl} failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --- the measuring process ----------------------------------------------------------------
 
 
 def _status_kb(field: str) -> int:

@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import operator
+import sys
 import threading
 import types
 from collections.abc import Callable, Mapping
+from itertools import islice
 from typing import Any, Literal, Protocol, Union, get_args, get_origin, get_type_hints
 
-from dataclasses_json import Undefined, cfg
-from dataclasses_json.utils import CatchAllVar
+from llamastack.collector import SLICE, collect_young_if_due
 
 __all__ = [
+    "CATCH_ALL_METADATA",
     "DecodeError",
+    "DecoderOf",
     "TaggedUnionDeclaration",
     "decoder_for",
     "parse_json",
@@ -38,8 +42,12 @@ __all__ = [
 
 Decoder = Callable[[Any], Any]
 
+# Field metadata marking the field that keeps unknown keys (the models' ``model_extra``):
+# dataclasses-json knows it by its CatchAll annotation, which exists only once dataclasses-json
+# is loaded, and the decoders never load it (llamastack.models.base loads it on first use).
+CATCH_ALL_METADATA = "llamastack_catch_all"
+
 _NONE_TYPE = type(None)
-_CATCH_ALL = Union[CatchAllVar, None]
 
 
 class DecodeError(ValueError):
@@ -62,11 +70,23 @@ class DecodeError(ValueError):
         return f"{self.where}: {self.problem}" if self.where else self.problem
 
 
+# json.loads's own scanner, called without json.loads's two whitespace regexes and frames:
+# a stream event is a few hundred bytes, and those are a tenth of parsing one.
+_raw_decode = json.JSONDecoder().raw_decode
+
+
 def parse_json(data: bytes | str) -> Any:
     """``json.loads``, with JSON nested deeper than it can parse as a ValueError too
     (json raises RecursionError there), so callers handle one kind of bad body."""
     try:
-        return json.loads(data)
+        if data.__class__ is str:
+            try:
+                value, end = _raw_decode(data)
+            except ValueError:  # leading whitespace, or not JSON: json.loads tells which
+                return json.loads(data)
+            if end == len(data):
+                return value
+        return json.loads(data)  # bytes, or something after the value (whitespace?)
     except RecursionError:
         raise ValueError("JSON nested too deeply to parse") from None
 
@@ -325,7 +345,16 @@ def _build_list(item: Decoder) -> Decoder:
             raise _expected("array", value)
         elements = iter(value)
         try:
-            return [item(element) for element in elements]
+            if len(value) <= SLICE:
+                return [item(element) for element in elements]
+            # A long list in slices, the collector's young generation kept collected between
+            # them, so the objects made here do not set off collections of the whole heap
+            # (collector.py): the cost per element stays flat from 200 to 200,000.
+            decoded: list[Any] = []
+            for _ in range(0, len(value), SLICE):
+                collect_young_if_due()  # first too: parsing the body may have left it near due
+                decoded += [item(element) for element in islice(elements, SLICE)]
+            return decoded
         except DecodeError as exc:
             # The failing element is the last one the iterator gave out. Decoding again to
             # find it would repeat the failure at every nested level: exponential in depth.
@@ -495,7 +524,7 @@ _MISSING = object()
 
 
 class _Field:
-    __slots__ = ("custom", "decode", "default", "factory", "key", "name", "tp")
+    __slots__ = ("custom", "decode", "default", "factory", "key", "name", "required", "tp")
 
     def __init__(self, field: dataclasses.Field[Any], tp: Any, key: str, custom: Any) -> None:
         self.name = field.name
@@ -504,7 +533,28 @@ class _Field:
         self.custom = custom
         self.default = field.default
         self.factory = field.default_factory
-        self.decode = decoder_for(tp) if custom is None else _custom_decoder(custom, tp)
+        self.required = self.default is dataclasses.MISSING and self.factory is dataclasses.MISSING
+        if isinstance(custom, DecoderOf):
+            self.decode = decoder_for(custom.tp)
+        else:
+            self.decode = decoder_for(tp) if custom is None else _custom_decoder(custom, tp)
+
+
+class DecoderOf:
+    """A field decoder for dataclasses-json's config that is this module's decoder for ``tp``
+    (``models.base.union_field``): dataclasses-json calls it, and a compiled decoder uses
+    ``decoder_for(tp)`` itself instead of going through it (a lookup of ``tp`` per value)."""
+
+    __slots__ = ("tp",)
+
+    def __init__(self, tp: Any) -> None:
+        self.tp = tp
+
+    def __call__(self, value: Any) -> Any:
+        return decoder_for(self.tp)(value)
+
+    def __repr__(self) -> str:
+        return f"DecoderOf({self.tp!r})"
 
 
 def _custom_decoder(custom: Callable[[Any], Any], tp: Any) -> Decoder:
@@ -521,142 +571,201 @@ def _custom_decoder(custom: Callable[[Any], Any], tp: Any) -> Decoder:
     return decode_custom
 
 
-def _json_config(cls: type) -> dict[str, Any]:
-    config = getattr(cls, "dataclass_json_config", None)
-    return dict(config) if config else {}
+def _undefined_action(config: Mapping[str, Any]) -> str | None:
+    """What a class does with unknown keys: "INCLUDE", "RAISE", "EXCLUDE" or None, read
+    without loading dataclasses-json (the models' config says it as ``undefined_action``)."""
+    declared = getattr(config, "undefined_action", None)
+    if declared is not None:
+        return str(declared)
+    value = config.get("undefined")
+    if value is None:
+        return None
+    return value.upper() if isinstance(value, str) else str(value.name)  # an Undefined member
+
+
+def _is_catch_all(field: dataclasses.Field[Any], hint: Any) -> bool:
+    """The field unknown keys go to: the models' ``model_extra`` (marked in its metadata), or
+    a field annotated with dataclasses-json's ``CatchAll`` (which means it is imported)."""
+    if field.metadata.get(CATCH_ALL_METADATA):
+        return True
+    utils = sys.modules.get("dataclasses_json.utils")
+    catch_all_var = getattr(utils, "CatchAllVar", None)
+    return catch_all_var is not None and hint == Union[catch_all_var, None]
 
 
 def _build_dataclass(cls: type) -> Decoder:
-    hints = get_type_hints(cls)
-    class_config = _json_config(cls)
-    undefined = class_config.get("undefined")
-    if isinstance(undefined, str):
-        undefined = Undefined[undefined.upper()]
+    class_config: Mapping[str, Any] = getattr(cls, "dataclass_json_config", None) or {}
+    undefined = _undefined_action(class_config)
+    # dataclasses-json's global decoders, if anyone registered one (it is loaded then)
+    json_cfg = sys.modules.get("dataclasses_json.cfg")
+    global_decoders = json_cfg.global_config.decoders if json_cfg is not None else {}
     catch_all: str | None = None
     plan: list[_Field] = []
+    hints = get_type_hints(cls)
     for field in dataclasses.fields(cls):
         if not field.init:
             if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING:
                 raise TypeError(f"{cls.__name__}.{field.name}: init=False fields are not supported")
             continue
         tp = hints[field.name]
-        if tp == _CATCH_ALL:
+        if _is_catch_all(field, tp):
             catch_all = field.name
             continue
-        override = {**class_config, **field.metadata.get("dataclasses_json", {})}
-        letter_case = override.get("letter_case")
+        # A field's own config over the class's, as dataclasses-json merges them.
+        own = field.metadata.get("dataclasses_json", {})
+        letter_case = own.get("letter_case", class_config.get("letter_case"))
         key = letter_case(field.name) if letter_case is not None else field.name
-        custom = override.get("decoder")
-        if custom is None and field.type in cfg.global_config.decoders:
-            custom = cfg.global_config.decoders[field.type]
+        custom = own.get("decoder", class_config.get("decoder"))
+        if custom is None and field.type in global_decoders:
+            custom = global_decoders[field.type]
         plan.append(_Field(field, tp, key, custom))
-    if undefined is Undefined.INCLUDE and catch_all is None:
+    if undefined == "INCLUDE" and catch_all is None:
         raise TypeError(f"{cls.__name__}: Undefined.INCLUDE needs a CatchAll field")
-    return _compile(cls, plan, catch_all if undefined is Undefined.INCLUDE else None,
-                    raise_unknown=undefined is Undefined.RAISE)
+    return _compile(cls, plan, catch_all if undefined == "INCLUDE" else None,
+                    raise_unknown=undefined == "RAISE")
 
 
 def _compile(cls: type, plan: list[_Field], catch_all: str | None, raise_unknown: bool) -> Decoder:
-    """Generate straight-line code for one dataclass: no per-object type inspection."""
+    """Generate straight-line code for one dataclass: no per-object type inspection.
+
+    A required field is read with ``d[key]`` (a KeyError is the missing field), an optional
+    one with ``d.get(key, MISSING)``; which field failed is told by the line the exception
+    came from (its traceback), not by bookkeeping on every field; unknown keys are looked
+    for only when the object has more keys than the declared ones it carries (``len(d)``
+    against the count of declared keys found, kept by counting the missing ones). The
+    instance is made with ``object.__new__`` and its fields set in declaration order as the
+    dataclass's own ``__init__`` sets them (``o.name = value``, or ``object.__setattr__`` for
+    a frozen dataclass), so CPython keeps them in the instance's inline values instead of
+    making a ``__dict__`` for each object.
+    """
     env: dict[str, Any] = {
         "cls": cls, "new": object.__new__, "MISSING": _MISSING, "DecodeError": DecodeError,
         "expected": _expected, "known": frozenset(f.key for f in plan) | (
             {catch_all} if catch_all else set()),
     }
-    # Every field is stored straight into the instance __dict__ unless the class keeps one
-    # in a slot (or has no __dict__ at all): then object.__setattr__, which also gets past
-    # a frozen dataclass's __setattr__.
-    set_attrs = not getattr(cls, "__dictoffset__", 0) or any(
-        isinstance(getattr(cls, fld.name, None), types.MemberDescriptorType) for fld in plan)
+    check_unknown = raise_unknown or catch_all is not None
+    optional = [fld for fld in plan if not fld.required]
+    count_missing = check_unknown and bool(optional)
     lines = [
         "def decode(d):",
         "    if d.__class__ is not dict:",
         f"        raise expected('object for {cls.__name__}', d)",
-        "    get = d.get",
-        "    f = None",
-        "    try:",
     ]
-    names = []
+    if count_missing:
+        lines.append("    m = 0")
+    lines.append("    try:")
+    variables: dict[str, str] = {}
+    field_at_line: dict[int, str] = {}  # line number (from 1) -> the key that line reads
     for i, fld in enumerate(plan):
+        first = len(lines) + 1
         var = f"v{i}"
-        names.append((fld.name, var))
-        env[f"fld{i}"] = fld
-        lines.append(f"        f = {fld.key!r}")
-        required = fld.default is dataclasses.MISSING and fld.factory is dataclasses.MISSING
-        lines.append(f"        {var} = get({fld.key!r}, MISSING)")
+        variables[fld.name] = var
+        accepts_none = _accepts_none(fld.tp)
+        decode = _OPTIONAL_INNER.get(fld.decode, fld.decode) if accepts_none else fld.decode
+        if fld.required:
+            lines.append(f"        {var} = d[{fld.key!r}]")
+            body = _decode_lines(env, i, decode, var, "        ")
+            if body and accepts_none:
+                lines.append(f"        if {var} is not None:")
+                body = _decode_lines(env, i, decode, var, "            ")
+            lines += body
+            field_at_line.update(dict.fromkeys(range(first, len(lines) + 1), fld.key))
+            continue
+        lines.append(f"        {var} = d.get({fld.key!r}, MISSING)")
         lines.append(f"        if {var} is MISSING:")
-        if required:
-            lines.append("            raise DecodeError('required field is missing')")
-        elif fld.factory is not dataclasses.MISSING:
-            lines.append(f"            {var} = fld{i}.factory()")
+        if count_missing:
+            lines.append("            m += 1")
+        if fld.factory is not dataclasses.MISSING:
+            env[f"factory{i}"] = fld.factory
+            lines.append(f"            {var} = factory{i}()")
         else:
-            lines.append(f"            {var} = fld{i}.default")
-        if _accepts_none(fld.tp):
-            # null is handled here, so an Optional's own decoder is skipped for the inner one
-            lines.append(f"        elif {var} is not None:")
-            lines += _decode_lines(env, i, _OPTIONAL_INNER.get(fld.decode, fld.decode), var)
-        else:
-            lines.append("        else:")
-            lines += _decode_lines(env, i, fld.decode, var)
+            env[f"default{i}"] = fld.default
+            lines.append(f"            {var} = default{i}")
+        body = _decode_lines(env, i, decode, var, "            ")
+        if body:
+            lines.append(f"        elif {var} is not None:" if accepts_none else "        else:")
+            lines += body
+        field_at_line.update(dict.fromkeys(range(first, len(lines) + 1), fld.key))
+    env["field_at"] = functools.partial(_field_at, field_at_line)
     if not plan:
         lines.append("        pass")  # only a catch-all (UnknownVariant) or no fields at all
     lines += [
         "    except DecodeError as exc:",
-        "        raise exc.within(f) from None",
+        "        raise exc.within(field_at(exc)) from None",
+        "    except KeyError as exc:",
+        "        f = field_at(exc)",
+        "        if f in d:",  # not the missing field: a bug somewhere below, shown as it is
+        "            raise",
+        "        raise DecodeError('required field is missing', f) from None",
         # A recursive model nested a few hundred levels deep exhausts the stack (JSON that
         # json.loads still parses); that is input that does not fit, not a crash.
-        "    except RecursionError:",
-        "        raise DecodeError('nested too deeply to decode', f) from None",
+        "    except RecursionError as exc:",
+        "        raise DecodeError('nested too deeply to decode', field_at(exc)) from None",
     ]
-    env["declared"] = frozenset(f.key for f in plan)
+    # Every declared key found (all of them minus the missing ones) and nothing else: the
+    # usual case is one comparison; otherwise the unknown keys are picked out.
+    present = f"len(d) + m != {len(plan)}" if count_missing else f"len(d) != {len(plan)}"
     if raise_unknown:
-        lines += ["    if not declared.issuperset(d):",
+        lines += [f"    if {present}:",
                   "        extra = [k for k in d if k not in known]",
                   "        if extra:",
                   "            raise DecodeError('unknown fields ' + repr(extra))"]
     if catch_all:
-        # Mostly every key is a declared field: one set test in C instead of a dict
-        # comprehension per object. dataclasses-json merges a JSON key that equals the
-        # catch-all field's own name into the catch-all.
+        # dataclasses-json merges a JSON key that equals the catch-all field's own name into
+        # the catch-all.
         lines += [
-            "    if declared.issuperset(d):",
-            "        extra = {}",
-            "    else:",
+            f"    if {present}:",
             "        extra = {k: v for k, v in d.items() if k not in known}",
-            f"        own = get({catch_all!r}, MISSING)",
+            f"        own = d.get({catch_all!r}, MISSING)",
             "        if own is not MISSING:",
             "            if own.__class__ is not dict:",
             "                raise DecodeError('must be an object (the catch-all field)',"
             f" {catch_all!r})",
             "            extra = {**own, **extra}",
+            "    else:",
+            "        extra = {}",
         ]
-        names.append((catch_all, "extra"))
-    attrs = ", ".join(f"{name!r}: {var}" for name, var in names)
+        variables[catch_all] = "extra"
     lines.append("    o = new(cls)")
-    if set_attrs:
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and params.frozen:
         env["setattr"] = object.__setattr__
-        lines += [f"    setattr(o, {name!r}, {var})" for name, var in names]
-    elif names:
-        lines.append(f"    o.__dict__.update({{{attrs}}})")
+        assign = "    setattr(o, {name!r}, {var})"
+    else:
+        assign = "    o.{name} = {var}"
+    # Declaration order, as __init__ assigns them (a base class's fields first).
+    lines += [assign.format(name=field.name, var=variables[field.name])
+              for field in dataclasses.fields(cls) if field.name in variables]
     if hasattr(cls, "__post_init__"):
         lines.append("    o.__post_init__()")
     lines.append("    return o")
     exec("\n".join(lines), env)
-    decode: Decoder = env["decode"]
-    decode.__qualname__ = f"decode_{cls.__name__}"
-    return decode
+    decoder: Decoder = env["decode"]
+    decoder.__qualname__ = f"decode_{cls.__name__}"
+    return decoder
 
 
-def _decode_lines(env: dict[str, Any], i: int, decode: Decoder, var: str) -> list[str]:
-    """The code decoding ``var`` (never None here) with ``decode``: a class comparison for
-    the decoders that only check the class, else a call."""
+def _field_at(field_at_line: dict[int, str], exc: BaseException) -> str:
+    """The key whose line in a compiled decoder ``exc`` came through (its traceback's entry
+    for that frame, the first one: the handler is in the frame that raised or called)."""
+    traceback = exc.__traceback__
+    return field_at_line.get(traceback.tb_lineno, "") if traceback is not None else ""
+
+
+def _decode_lines(env: dict[str, Any], i: int, decode: Decoder, var: str, indent: str
+                  ) -> list[str]:
+    """The code decoding ``var`` (never None here) with ``decode``: nothing for a value
+    taken as it is, a class comparison for the decoders that only check the class, else a
+    call."""
+    if decode is _identity:
+        return []
     check = _CLASS_CHECKS.get(decode)
     if check is None:
         env[f"dec{i}"] = decode
-        return [f"            {var} = dec{i}({var})"]
+        return [f"{indent}{var} = dec{i}({var})"]
     env[f"cls{i}"], what = check
-    return [f"            if {var}.__class__ is not cls{i}:",
-            f"                raise expected({what!r}, {var})"]
+    return [f"{indent}if {var}.__class__ is not cls{i}:",
+            f"{indent}    raise expected({what!r}, {var})"]
 
 
 def _accepts_none(tp: Any) -> bool:

@@ -120,9 +120,13 @@ def query_string(params: Mapping[str, Any]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
+# One encoder for every body: json.dumps with options makes a new JSONEncoder per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def dumps_text(value: Any) -> str:
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return _encode(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"request body is not JSON-serialisable: {exc}") from None
 
@@ -141,11 +145,13 @@ def _fields_of(cls: type) -> tuple[tuple[str, str], ...]:
     names = _wire_names.get(cls)
     if names is None:
         with _wire_lock:
-            config = dict(getattr(cls, "dataclass_json_config", None) or {})
+            # Only letter_case is read (a field's over its class's, as dataclasses-json merges
+            # them): the models' config would load dataclasses-json for its other key.
+            config: Mapping[str, Any] = getattr(cls, "dataclass_json_config", None) or {}
             pairs = []
             for field in dataclasses.fields(cls):
-                override = {**config, **field.metadata.get("dataclasses_json", {})}
-                letter_case = override.get("letter_case")
+                letter_case = field.metadata.get("dataclasses_json", {}).get(
+                    "letter_case", config.get("letter_case"))
                 pairs.append((field.name, letter_case(field.name) if letter_case else field.name))
             names = _wire_names[cls] = tuple(pairs)
     return names

@@ -41,9 +41,17 @@ class ServerSentEvent:
 
 
 class SSEDecoder:
-    """Bytes in, events out. ``feed`` as data arrives, ``finish`` at the end of the body."""
+    """Bytes in, events out. ``feed`` as data arrives, ``finish`` at the end of the body.
+
+    Llama Stack frames every event as one ``data: {...}`` line and a blank line, ending lines
+    in LF. Until a CR appears, the buffer is split into frames at ``\\n\\n`` (a search in C)
+    and a frame that is one ``data:`` line is an event without a per-line look; any other
+    frame goes through the line-by-line rules. From the first CR on, every line does.
+    """
 
     def __init__(self) -> None:
+        self._frame: list[bytes] = []  # pieces of one unfinished frame (LF-only streams)
+        self._lines = False  # a CR was seen: line by line from here on
         self._pending = b""
         self._held: list[bytes] = []  # pieces of one unfinished line, joined when it ends
         self._data: list[str] = []
@@ -53,6 +61,50 @@ class SSEDecoder:
         self._started = False  # any field seen since the last dispatch
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        return self._feed(chunk, True)
+
+    def feed_data(self, chunk: bytes) -> list[str | ServerSentEvent]:
+        """As ``feed``, but an event with no name (no ``event:`` field) comes as its data
+        alone, a ``str``: what ``Stream`` reads of nearly every event."""
+        return self._feed(chunk, False)
+
+    def _feed(self, chunk: bytes, typed: bool) -> list[Any]:
+        if self._lines:
+            return self._feed_lines(chunk)
+        if b"\r" in chunk:
+            # Complete frames are all handled: the line rules start from a clean state.
+            self._lines = True
+            pending = b"".join((*self._frame, chunk))
+            self._frame = []
+            return self._feed_lines(pending)
+        frame = self._frame
+        if b"\n\n" not in chunk and not (
+                chunk[:1] == b"\n" and frame and frame[-1][-1:] == b"\n"):
+            # No frame ends in this piece: hold it (one huge event costs linear time).
+            if chunk:
+                frame.append(chunk)
+            return []
+        if frame:
+            frame.append(chunk)
+            chunk = b"".join(frame)
+        frames = chunk.split(b"\n\n")
+        last = frames.pop()
+        self._frame = [last] if last else []
+        events: list[Any] = []
+        for text in frames:
+            if text[:5] == b"data:" and b"\n" not in text:
+                # One data line: the event. The data after "data:" and one optional space.
+                data = (text[6:] if text[5:6] == b" " else text[5:]).decode("utf-8", "replace")
+                events.append(ServerSentEvent(data, None, self._id) if typed else data)
+            elif text:
+                for line in text.split(b"\n"):
+                    if line:
+                        self._field(line)
+                if self._started and (event := self._dispatch()) is not None:
+                    events.append(event)
+        return events
+
+    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent]:
         if b"\n" not in chunk and b"\r" not in chunk and not self._pending.endswith(b"\r"):
             # No line ends in this piece: hold it and join the line once it ends, so one huge
             # event costs linear time, not a copy of everything received so far per read.
@@ -85,8 +137,13 @@ class SSEDecoder:
     def finish(self) -> list[ServerSentEvent]:
         """End of the body. A trailing line without its blank line is still a complete event
         only if it ended in a newline; bytes after the last newline mean the body was cut."""
+        events: list[ServerSentEvent] = []
+        if self._frame:  # an unfinished frame: the line rules tell an event from a cut
+            events += self._feed_lines(b"".join(self._frame))
+            self._frame = []
         # A CR held back in case an LF followed ends its line: nothing follows it now.
-        events = self.feed(b"\n") if self._pending.endswith(b"\r") else []
+        if self._pending.endswith(b"\r"):
+            events += self._feed_lines(b"\n")
         pending = b"".join((self._pending, *self._held))
         self._pending = b""
         self._held = []
@@ -158,9 +215,8 @@ def stream_error(payload: Any, context: Mapping[str, Any]) -> APIStatusError:
     return APIStatusError(f"error inside the stream: {message}", status=http_status, **base)
 
 
-def _is_error_payload(payload: Any) -> bool:
-    return isinstance(payload, dict) and (
-        payload.get("error") not in (None, "", {}) or payload.get("type") == "error")
+def _is_error_payload(payload: dict[str, Any]) -> bool:
+    return payload.get("error") not in (None, "", {}) or payload.get("type") == "error"
 
 
 class Stream(Generic[C]):
@@ -204,32 +260,39 @@ class Stream(Generic[C]):
         self._close()
 
     def _iterate(self) -> Generator[C, None, None]:
+        decoder = SSEDecoder()
+        chunk_of = self._chunk
         try:
-            for event in self._events_of_body():
-                if event.data == "[DONE]":
+            for piece in self._body:
+                for event in decoder.feed_data(piece):
+                    if isinstance(event, str):  # an event with no name: its data
+                        if event == "[DONE]":
+                            return
+                        yield chunk_of(event, None)
+                    else:
+                        if event.data == "[DONE]":
+                            return
+                        yield chunk_of(event.data, event.event)
+            try:
+                last = decoder.finish()
+            except ValueError as exc:
+                raise APIConnectionError(str(exc), **self._context) from exc
+            for final in last:
+                if final.data == "[DONE]":
                     return
-                yield self._chunk(event)
+                yield chunk_of(final.data, final.event)
         finally:
             self._close()
 
-    def _events_of_body(self) -> Iterator[ServerSentEvent]:
-        decoder = SSEDecoder()
-        for chunk in self._body:
-            yield from decoder.feed(chunk)
+    def _chunk(self, data: str, name: str | None) -> C:
         try:
-            yield from decoder.finish()
+            payload = parse_json(data)
         except ValueError as exc:
-            raise APIConnectionError(str(exc), **self._context) from exc
-
-    def _chunk(self, event: ServerSentEvent) -> C:
-        try:
-            payload = parse_json(event.data)
-        except ValueError as exc:
-            if event.event == "error":
-                raise stream_error(event.data, self._context) from None
-            raise ResponseDecodeError(f"stream event is not JSON: {event.data[:200]!r}",
+            if name == "error":
+                raise stream_error(data, self._context) from None
+            raise ResponseDecodeError(f"stream event is not JSON: {data[:200]!r}",
                                       **self._context) from exc
-        if event.event == "error" or _is_error_payload(payload):
+        if name == "error" or (payload.__class__ is dict and _is_error_payload(payload)):
             raise stream_error(payload, self._context)
         try:
             return self._decode(payload)  # type: ignore[no-any-return]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from llamastack.errors import NotServedError
 from llamastack.lines.adapters import Adapter, RequestParts, adapter_for
@@ -41,8 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LineRoute:
+class LineRoute(NamedTuple):
     """How one spec class is sent on one line: its request plan there and the adapter of its
     shapes (None where they are the declared ones)."""
 

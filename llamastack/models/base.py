@@ -1,54 +1,171 @@
 """The model layer: dataclasses-json dataclasses that keep unknown fields, and tagged unions.
 
 Every response (and nested request) type is a ``Model``: a keyword-only dataclass with
-dataclasses-json's ``to_dict``/``from_dict``/``to_json``/``schema``. Fields the server sends
-but the model does not declare land in ``model_extra`` (dataclasses-json's catch-all) and
-are written back by ``to_dict``, so nothing the server says is dropped.
+dataclasses-json's ``to_dict``/``from_dict``/``to_json``/``from_json``/``schema``. Fields the
+server sends but the model does not declare land in ``model_extra`` (dataclasses-json's
+catch-all) and are written back by ``to_dict``, so nothing the server says is dropped.
+
+dataclasses-json (with marshmallow, a third of a script's import time) is loaded at the first
+use of one of those methods, not on import: the client's decoders (``llamastack.decoding``)
+do not need it. Until then ``model_extra`` is annotated ``dict[str, Any]``; loading it does,
+once, what its ``@dataclass_json`` decorator does to a class (the methods are already here),
+registers ``Model`` as a ``DataClassJsonMixin``, and gives ``model_extra`` its ``CatchAll``
+annotation, by which dataclasses-json finds the catch-all field of every model.
 
 Discriminated unions are declared once as a ``TaggedUnion`` and decoded by their tag: the
 arm is chosen by the tag's value, never by "the first arm that fits", and an unknown tag
 becomes an ``UnknownVariant`` holding the whole object instead of failing.
 """
 
+import functools
 import inspect
+import threading
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
-
-from dataclasses_json import CatchAll, DataClassJsonMixin, Undefined
-from dataclasses_json import config as json_config
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    Optional,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 # The registry of tagged unions lives in decoding, which reads it; this module only declares
 # into it. decoding imports nothing from here, so the two never import each other.
 from llamastack.decoding import (
+    CATCH_ALL_METADATA,
+    DecoderOf,
     decoder_for,
     register_tagged_union,
     tagged_union_among,
     tagged_union_for,
 )
 
+if TYPE_CHECKING:
+    from dataclasses_json.mm import SchemaType
+
 __all__ = [
     "Model",
     "TaggedUnion",
     "UnknownVariant",
+    "load_dataclasses_json",
     "tagged_union_among",
     "tagged_union_for",
     "union_field",
     "wire_name",
 ]
 
+M = TypeVar("M", bound="Model")
+
+_loading = threading.Lock()
+_dataclasses_json: Any = None  # the dataclasses_json module, once loaded for the models
+
+
+def load_dataclasses_json() -> Any:
+    """dataclasses-json, loaded and told about the models (once; any thread): returns the
+    ``dataclasses_json`` module. Every ``Model`` method of it calls this first."""
+    global _dataclasses_json
+    if _dataclasses_json is None:
+        with _loading:
+            if _dataclasses_json is None:
+                import dataclasses_json
+
+                # The annotation dataclasses-json looks for (get_type_hints of any model walks
+                # to Model's own; every model shares Model's Field object for model_extra).
+                Model.__annotations__["model_extra"] = dataclasses_json.CatchAll
+                Model.__dataclass_fields__["model_extra"].type = dataclasses_json.CatchAll
+                dataclasses_json.DataClassJsonMixin.register(Model)
+                _dataclasses_json = dataclasses_json
+    return _dataclasses_json
+
+
+class _JsonConfig(Mapping[str, Any]):
+    """``Model.dataclass_json_config``: ``{"undefined": Undefined.INCLUDE}``, what
+    ``config(undefined=Undefined.INCLUDE)`` gives. The value is dataclasses-json's enum, so
+    reading it loads dataclasses-json; dataclasses-json reads it before anything else of a
+    model, including when a model is nested in a class of its own that a program decodes.
+    The decoders read ``undefined_action`` instead."""
+
+    undefined_action = "INCLUDE"
+
+    def __getitem__(self, key: str) -> Any:
+        if key != "undefined":
+            raise KeyError(key)
+        return load_dataclasses_json().Undefined.INCLUDE
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("undefined",))
+
+    def __len__(self) -> int:
+        return 1
+
+    def __repr__(self) -> str:
+        return "{'undefined': Undefined.INCLUDE}"
+
 
 @dataclass(kw_only=True)
-class Model(DataClassJsonMixin):
-    """Base of every model: unknown fields are kept in ``model_extra``."""
+class Model:
+    """Base of every model: unknown fields are kept in ``model_extra``; dataclasses-json's
+    methods (it is loaded at the first call of one, then ``Model`` is a registered
+    ``dataclasses_json.DataClassJsonMixin``)."""
 
-    dataclass_json_config = json_config(undefined=Undefined.INCLUDE)["dataclasses_json"]
+    dataclass_json_config = _JsonConfig()
 
-    if TYPE_CHECKING:
-        model_extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    else:  # dataclasses-json recognises its catch-all field by this exact annotation
-        model_extra: CatchAll = field(default_factory=dict, repr=False, compare=False)
+    model_extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False,
+                                        metadata={CATCH_ALL_METADATA: True})
+
+    def to_dict(self, encode_json: bool = False) -> dict[str, Any]:
+        mixin = load_dataclasses_json().DataClassJsonMixin
+        result: dict[str, Any] = mixin.to_dict(self, encode_json=encode_json)
+        return result
+
+    def to_json(self, *, skipkeys: bool = False, ensure_ascii: bool = True,
+                check_circular: bool = True, allow_nan: bool = True,
+                indent: Optional[Union[int, str]] = None,
+                separators: Optional[tuple[str, str]] = None,
+                default: Optional[Callable[..., Any]] = None, sort_keys: bool = False,
+                **kw: Any) -> str:
+        mixin = load_dataclasses_json().DataClassJsonMixin
+        text: str = mixin.to_json(
+            self, skipkeys=skipkeys, ensure_ascii=ensure_ascii, check_circular=check_circular,
+            allow_nan=allow_nan, indent=indent, separators=separators, default=default,
+            sort_keys=sort_keys, **kw)
+        return text
+
+    @classmethod
+    def from_dict(cls: type[M], kvs: Any, *, infer_missing: bool = False) -> M:
+        mixin = load_dataclasses_json().DataClassJsonMixin
+        decoded: M = mixin.from_dict.__func__(cls, kvs, infer_missing=infer_missing)
+        return decoded
+
+    @classmethod
+    def from_json(cls: type[M], s: Union[str, bytes, bytearray], *,
+                  parse_float: Optional[Callable[[str], Any]] = None,
+                  parse_int: Optional[Callable[[str], Any]] = None,
+                  parse_constant: Optional[Callable[[str], Any]] = None,
+                  infer_missing: bool = False, **kw: Any) -> M:
+        mixin = load_dataclasses_json().DataClassJsonMixin
+        decoded: M = mixin.from_json.__func__(
+            cls, s, parse_float=parse_float, parse_int=parse_int, parse_constant=parse_constant,
+            infer_missing=infer_missing, **kw)
+        return decoded
+
+    @classmethod
+    def schema(cls: type[M], *, infer_missing: bool = False, only: Any = None,
+               exclude: Any = (), many: bool = False, context: Any = None,
+               load_only: Any = (), dump_only: Any = (), partial: bool = False,
+               unknown: Any = None) -> "SchemaType[M]":
+        mixin = load_dataclasses_json().DataClassJsonMixin
+        schema: SchemaType[M] = mixin.schema.__func__(
+            cls, infer_missing=infer_missing, only=only, exclude=exclude, many=many,
+            context=context, load_only=load_only, dump_only=dump_only, partial=partial,
+            unknown=unknown)
+        return schema
 
 
 @dataclass(kw_only=True)
@@ -60,8 +177,13 @@ class UnknownVariant(Model):
 
 
 def wire_name(name: str) -> dict[str, Any]:
-    """Field metadata for a field whose JSON name is not a usable Python name (``schema``)."""
-    return json_config(field_name=name)
+    """Field metadata for a field whose JSON name is not a usable Python name (``schema``):
+    what dataclasses-json's ``config(field_name=name)`` gives, made without loading it."""
+    return {"dataclasses_json": {"letter_case": functools.partial(_named, name)}}
+
+
+def _named(name: str, field_name: str) -> str:
+    return name
 
 
 class TaggedUnion:
@@ -109,7 +231,10 @@ def union_field(tp: Any, **kwargs: Any) -> Any:
     the library's decoder for ``tp`` instead, so ``from_dict`` dispatches by tag as well.
     """
     metadata = dict(kwargs.pop("metadata", {}))
-    metadata.update(json_config(decoder=lambda value: decoder_for(tp)(value)))
+    # config(decoder=...)'s metadata, made without loading dataclasses-json
+    json_metadata = dict(metadata.get("dataclasses_json", {}))
+    json_metadata["decoder"] = DecoderOf(tp)
+    metadata["dataclasses_json"] = json_metadata
     return field(metadata=metadata, **kwargs)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
 import responses
+from dataclasses_json import DataClassJsonMixin
 
 from llamastack import LlamaStackClient, Model, ResponseDecodeError, Spec, UnknownVariant
 from llamastack.decoding import DecodeError, decoder_for
@@ -207,6 +209,7 @@ def test_decoding_and_the_models_do_not_import_each_other() -> None:
     import ast
     import inspect
 
+    import llamastack.collector
     import llamastack.decoding
     import llamastack.models.base
 
@@ -220,5 +223,126 @@ def test_decoding_and_the_models_do_not_import_each_other() -> None:
                 names.update(alias.name for alias in node.names)
         return names
 
-    assert not {name for name in imported(llamastack.decoding) if name.startswith("llamastack")}
+    # decoding's one import of the package is the collector pacing (no imports of its own)
+    assert {name for name in imported(llamastack.decoding)
+            if name.startswith("llamastack")} == {"llamastack.collector"}
+    assert not {name for name in imported(llamastack.collector) if name.startswith("llamastack")}
     assert "llamastack.decoding" in imported(llamastack.models.base)
+
+
+# --- the compiled decoders' fast paths ----------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Pair(Model):
+    a: int
+    b: str = "b"
+
+
+def test_a_long_list_decodes_like_a_short_one_and_names_the_failing_element() -> None:
+    """Past 64 elements a list decodes in slices (collector.py); the result and the index in
+    an error are the same as for one comprehension."""
+    decode = decoder_for(list[Pair])
+    values = [{"a": i, "b": str(i)} for i in range(1000)]
+    assert decode(values) == [Pair(a=i, b=str(i)) for i in range(1000)]
+    values[700] = {"a": "seven hundred"}
+    with pytest.raises(DecodeError) as caught:
+        decode(values)
+    assert str(caught.value) == "[700].a: expected integer, got string"
+
+
+def test_decoding_a_long_list_collects_only_the_young_generation() -> None:
+    """The decoder's own allocations never set off a collection of the older generations
+    (which walk the whole heap): between slices it collects generation 0 itself."""
+    import gc
+
+    decode = decoder_for(list[Pair])
+    values = [{"a": i} for i in range(20_000)]
+    collected: list[int] = []
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    gc.collect()  # a count of 0: the decode alone decides what is collected
+    gc.callbacks.append(record)
+    try:
+        decoded = decode(values)
+    finally:
+        gc.callbacks.remove(record)
+    assert len(decoded) == 20_000
+    assert collected and set(collected) == {0}
+
+
+def test_the_young_generation_is_left_alone_when_the_collector_is_off() -> None:
+    """collector.collect_young_if_due collects generation 0 once it is past half its
+    threshold, and never while the program has the collector disabled."""
+    import gc
+
+    from llamastack.collector import collect_young_if_due
+
+    half = gc.get_threshold()[0] // 2
+    gc.disable()
+    try:
+        gc.collect()
+        keep: list[list[int]] = [[] for _ in range(half + 10)]  # no collection: disabled
+        assert gc.get_count()[0] > half
+        collect_young_if_due()
+        assert gc.get_count()[0] > half  # left alone
+        gc.enable()
+        collect_young_if_due()
+        assert gc.get_count()[0] < half
+    finally:
+        gc.enable()
+    assert len(keep) == half + 10
+
+
+@dataclass(kw_only=True)
+class Trimmed(Model):
+    """Normalises a field in __setattr__, as __init__ (and so from_dict) would apply it."""
+
+    name: str
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value.strip() if name == "name" else value)
+
+
+@dataclass(frozen=True)
+class Frozen(DataClassJsonMixin):
+    name: str
+    size: int = 0
+
+
+def test_fields_are_set_as_the_dataclass_init_sets_them() -> None:
+    """A class's own __setattr__ runs (as in __init__); a frozen dataclass is still filled."""
+    assert decoder_for(Trimmed)({"name": "  x  "}) == Trimmed.from_dict({"name": "  x  "})
+    assert decoder_for(Trimmed)({"name": "  x  "}).name == "x"
+    frozen = decoder_for(Frozen)({"name": "f", "size": 2})
+    assert frozen == Frozen.from_dict({"name": "f", "size": 2})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frozen.name = "g"
+
+
+def test_unknown_keys_are_found_whichever_declared_keys_are_missing() -> None:
+    """The decoder compares the number of keys with the declared keys it found: an unknown
+    key in place of a missing optional one is still kept."""
+    assert decoder_for(Pair)({"a": 1, "c": 3}).model_extra == {"c": 3}
+    assert decoder_for(Pair)({"a": 1, "b": "x"}).model_extra == {}
+    assert decoder_for(Pair)({"a": 1, "b": "x", "model_extra": {"d": 4}}).model_extra == {"d": 4}
+
+
+@pytest.mark.parametrize("text", ['{"a": 1}', ' {"a": 1}', '{"a": 1} ', '{"a": [1]}\r\n',
+                                  '[1, 2.5, "x\\u00e9", null, true]', '"s"', "3", "NaN"])
+def test_parse_json_gives_what_json_loads_gives(text: str) -> None:
+    from llamastack.decoding import parse_json
+
+    assert repr(parse_json(text)) == repr(json.loads(text))
+    assert repr(parse_json(text.encode())) == repr(json.loads(text.encode()))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1} x', "", " ", "{", '{"a": 1}{}', "[" * 100_000])
+def test_parse_json_refuses_what_json_loads_refuses(text: str) -> None:
+    from llamastack.decoding import parse_json
+
+    with pytest.raises(ValueError):
+        parse_json(text)

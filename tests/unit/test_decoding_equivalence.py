@@ -46,7 +46,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import llamastack.models
-from llamastack.decoding import DecodeError, TaggedUnionDeclaration, decoder_for
+from llamastack.decoding import CATCH_ALL_METADATA, DecodeError, TaggedUnionDeclaration, decoder_for
 from llamastack.models.base import (
     Model,
     TaggedUnion,
@@ -198,7 +198,9 @@ def fields_of(cls: type[Any]) -> tuple[list[FieldInfo], str | None, Any]:
     for fld in dataclasses.fields(cls):
         if not fld.init:
             continue
-        if hints[fld.name] == Optional[CatchAll]:
+        # The models' model_extra is marked; it has the CatchAll annotation only once
+        # dataclasses-json is loaded (by the first from_dict, to_dict...).
+        if fld.metadata.get(CATCH_ALL_METADATA) or hints[fld.name] == Optional[CatchAll]:
             catch_all = fld.name
             continue
         overrides = {**class_config, **fld.metadata.get("dataclasses_json", {})}

@@ -19,6 +19,9 @@ def _same(a: requests.PreparedRequest, b: requests.PreparedRequest) -> None:
     assert (a.method, a.url, a.body) == (b.method, b.url, b.body)
     assert list(a.headers.items()) == list(b.headers.items())
     assert a.hooks == b.hooks
+    cookies_a, cookies_b = a._cookies, b._cookies  # type: ignore[attr-defined]
+    assert type(cookies_a) is type(cookies_b) and cookies_a.get_dict() == cookies_b.get_dict()
+    assert a._body_position == b._body_position  # type: ignore[attr-defined]
 
 
 REQUESTS = [
@@ -28,6 +31,14 @@ REQUESTS = [
     HttpRequest("GET", "http://127.0.0.1:8321/v1/models?limit=2&q=a%20b", {"accept": "text/plain"}),
     HttpRequest("DELETE", "http://127.0.0.1:8321/v1/files/f%2F1", {"User-Agent": "mine"}),
     HttpRequest("POST", "http://[::1]:8321/v1/x", {"Connection": "close"}, b""),
+    HttpRequest("GET", "http://127.0.0.1:8321/v1/version", {}),
+    HttpRequest("HEAD", "http://127.0.0.1:8321/v1/health", {}, b""),
+    HttpRequest("PUT", "http://Bücher.example:8321/v1/prompts/p%C3%A9?x=%E2%82%AC&y=é",
+                {"Content-Type": "application/json"}, '{"prompt": "é"}'.encode()),
+    HttpRequest("POST", "http://user:secret@127.0.0.1:8321/v1/conversations",
+                {"Content-Type": "application/json"}, b"{}"),
+    HttpRequest("POST", "https://example.com/base/v1/chat/completions",
+                {"Content-Length": "2", "Accept": "text/event-stream"}, b"{}"),
 ]
 
 
@@ -36,6 +47,23 @@ def test_a_request_is_prepared_exactly_as_the_session_would(request_: HttpReques
     session = new_session()
     session.headers["X-Session-Default"] = "1"
     _same(prepare(session, request_), _by_requests(session, request_))
+    # the second time its URL's preparation is remembered: the same again
+    _same(prepare(session, request_), _by_requests(session, request_))
+
+
+def test_a_session_hook_is_kept() -> None:
+    session = new_session()
+    seen: list[object] = []
+    session.hooks["response"].append(lambda response, **kwargs: seen.append(response))
+    prepared = prepare(session, REQUESTS[0])
+    _same(prepared, _by_requests(session, REQUESTS[0]))
+    assert len(prepared.hooks["response"]) == 1
+
+
+def test_credentials_in_the_url_become_the_authorization_header() -> None:
+    session = new_session()
+    prepared = prepare(session, REQUESTS[-2])
+    assert prepared.headers["Authorization"].startswith("Basic ")
 
 
 def test_a_multipart_body_keeps_its_length() -> None:
@@ -78,3 +106,26 @@ def test_what_only_the_session_can_merge_goes_through_it(setup: str) -> None:
         assert prepared.headers["Authorization"].startswith("Basic ")
     elif setup == "params":
         assert prepared.url is not None and prepared.url.endswith("?tenant=t1")
+
+
+def test_a_session_header_requests_would_refuse_is_refused() -> None:
+    session = new_session()
+    session.headers["X-Bad"] = " leading space"
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        prepare(session, REQUESTS[0])
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        _by_requests(session, REQUESTS[0])
+
+
+def test_session_headers_as_a_plain_dict_are_merged_too() -> None:
+    session = new_session()
+    session.headers = {"User-Agent": "mine", "accept": None}  # type: ignore[dict-item]
+    _same(prepare(session, REQUESTS[0]), _by_requests(session, REQUESTS[0]))
+
+
+def test_the_clients_session_sends_no_connection_header() -> None:
+    """HTTP/1.1 connections persist by default; requests' "Connection: keep-alive" is left out
+    of the session a client makes (every header line costs time in each call)."""
+    session = new_session()
+    assert "Connection" not in prepare(session, REQUESTS[0]).headers
+    assert session.headers["Accept-Encoding"] == "gzip, deflate"

@@ -106,3 +106,27 @@ def test_the_body_read_with_the_limit_is_the_responses_content(
     data, response = client.with_response(ThingRetrieve(thing_id="t1"))
     assert response.content == THING
     assert response.json()["id"] == "t1" == data.id
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["Content-Length", "no length"])
+def test_a_body_is_read_whole_with_or_without_its_length(
+        declared: bool, mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    """With a Content-Length (and no Content-Encoding) the body is read in one go; without
+    one, in pieces held to the limit: the same content either way, and the same refusal."""
+    headers = {"Content-Length": str(len(THING))} if declared else {}
+    mock.get(URL, body=THING, content_type="application/json", headers=headers)
+    data, response = make_client(max_response_bytes=len(THING)).with_response(
+        ThingRetrieve(thing_id="t1"))
+    assert response.content == THING and data.id == "t1"
+    with pytest.raises(ResponseDecodeError, match=f"larger than max_response_bytes={len(THING) - 1};"):
+        make_client(max_response_bytes=len(THING) - 1).call(ThingRetrieve(thing_id="t1"))
+
+
+def test_a_declared_length_does_not_lift_the_limit_on_the_inflated_size(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    compressed = gzip.compress(THING)
+    mock.get(URL, body=compressed, content_type="application/json",
+             headers={"Content-Encoding": "gzip", "Content-Length": str(len(compressed))})
+    with pytest.raises(ResponseDecodeError, match="once inflated \\(Content-Encoding: gzip\\)"):
+        make_client(max_response_bytes=len(compressed) + 10).call(ThingRetrieve(thing_id="t1"))
+    assert make_client(max_response_bytes=len(THING)).call(ThingRetrieve(thing_id="t1")).id == "t1"

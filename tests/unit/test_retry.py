@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import time
+from typing import ClassVar
 
 import pytest
 import requests
@@ -19,6 +21,8 @@ from llamastack import (
     NotFoundError,
     RateLimitError,
     RetryPolicy,
+    Spec,
+    header_field,
 )
 from tests.unit.conftest import MakeClient
 from tests.unit.specs_for_tests import BASE, Thing, ThingCreate, ThingDelete, ThingRetrieve
@@ -255,6 +259,20 @@ def test_post_carries_one_idempotency_key_across_attempts(mock: responses.Reques
     assert keys[0].startswith("llamastack-")
 
 
+def test_the_idempotency_key_is_a_random_uuid(mock: responses.RequestsMock,
+                                              client: LlamaStackClient) -> None:
+    import uuid
+
+    for _ in range(20):
+        mock.post(BASE + "/v1/things", json=THING)
+        client.call(ThingCreate(name="n"))
+    keys = [call.request.headers["Idempotency-Key"] for call in mock.calls]
+    uuids = [uuid.UUID(key.removeprefix("llamastack-")) for key in keys]
+    assert all(key == f"llamastack-{value}" for key, value in zip(keys, uuids, strict=True))
+    assert {(value.version, value.variant) for value in uuids} == {(4, uuid.RFC_4122)}
+    assert len(set(uuids)) == 20
+
+
 def test_each_call_gets_its_own_idempotency_key(mock: responses.RequestsMock,
                                                 client: LlamaStackClient) -> None:
     mock.post(BASE + "/v1/things", json=THING)
@@ -312,3 +330,46 @@ def test_a_caller_supplied_idempotency_key_in_any_case_is_kept(mock: responses.R
     client.call(ThingCreate(name="n"), extra_headers={"idempotency-key": "mine-2"})
     client.post("/v1/anything", body={}, headers={"IDEMPOTENCY-KEY": "mine-3"})
     assert [call.request.headers["Idempotency-Key"] for call in mock.calls] == ["mine-2", "mine-3"]
+
+
+def test_an_idempotency_key_in_the_clients_default_headers_is_kept(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    mock.post(BASE + "/v1/things", json=THING)
+    make_client(default_headers={"IDEMPOTENCY-key": "fixed"}).call(ThingCreate(name="n"))
+    headers = mock.calls[0].request.headers
+    assert headers["Idempotency-Key"] == "fixed"
+    assert [name for name in headers if name.lower() == "idempotency-key"] == ["IDEMPOTENCY-key"]
+
+
+def test_a_spec_header_field_named_idempotency_key_is_kept(mock: responses.RequestsMock,
+                                                           client: LlamaStackClient) -> None:
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class KeyedCreate(Spec[Thing]):
+        method: ClassVar[str] = "POST"
+        path: ClassVar[str] = "/v1/things"
+        key: str | None = header_field("Idempotency-Key")
+
+    mock.post(BASE + "/v1/things", json=THING)
+    mock.post(BASE + "/v1/things", json=THING)
+    client.call(KeyedCreate(key="from-the-spec"))
+    client.call(KeyedCreate())
+    first, second = (call.request.headers["Idempotency-Key"] for call in mock.calls)
+    assert first == "from-the-spec" and second.startswith("llamastack-")
+
+
+def test_a_forked_child_never_reuses_its_parents_random_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Idempotency keys come from os.urandom 64 at a time; a child of fork() would inherit the
+    unused ones and send its parent's next keys. It tells by the process id and reads anew."""
+    import os
+
+    import llamastack.client as client_module
+
+    monkeypatch.setattr(client_module, "_random_blocks", [])
+    client_module._random_16()
+    parents_next = set(client_module._random_blocks)
+    assert len(parents_next) == client_module._KEYS_PER_READ - 1
+    child_pid = os.getpid() + 1
+    monkeypatch.setattr(os, "getpid", lambda: child_pid)
+    childs = {client_module._random_16() for _ in range(client_module._KEYS_PER_READ)}
+    assert not childs & parents_next

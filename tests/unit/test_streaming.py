@@ -116,6 +116,51 @@ def test_data_less_frames_dispatch_nothing_and_reset_the_event_name() -> None:
     assert events == [ServerSentEvent("x", None, "7", None), ServerSentEvent("", None, "7", None)]
 
 
+def test_feed_data_gives_unnamed_events_as_their_data() -> None:
+    """What Stream reads: the data of an event without a name, else the whole event."""
+    decoder = SSEDecoder()
+    assert decoder.feed_data(b'data: {"a": 1}\n\nevent: error\ndata: x\n\ndata:y\n\n') == [
+        '{"a": 1}', ServerSentEvent("x", "error", None, None), "y"]
+
+
+def test_the_last_id_goes_with_every_later_event() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"id: 5\ndata: a\n\ndata: b\n\nid: 6\n\ndata: c\n\n") == [
+        ServerSentEvent("a", None, "5"), ServerSentEvent("b", None, "5"),
+        ServerSentEvent("c", None, "6")]
+
+
+def test_runs_of_blank_lines_and_comments_between_events() -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(b"data: a\n\n\n\n: keep-alive\n\n\ndata: b\n\n")
+    assert [event.data for event in events] == ["a", "b"]
+
+
+def test_a_cr_in_a_stream_of_lf_frames_switches_to_line_by_line() -> None:
+    """The first CR hands everything not yet dispatched to the line rules, where the CRLF
+    that follows "data: b\\n" is the blank line ending that event."""
+    decoder = SSEDecoder()
+    assert [event.data for event in decoder.feed(b"data: a\n\ndata: b\n")] == ["a"]
+    assert [event.data for event in decoder.feed(b"\r\ndata: c\r\n\r\ndata: d\r")] == ["b", "c"]
+    assert [event.data for event in decoder.feed(b"\n\r\n")] == ["d"]
+    assert decoder.finish() == []
+
+
+def test_one_huge_event_in_many_pieces() -> None:
+    decoder = SSEDecoder()
+    pieces = [b"data: "] + [b"x" * 1000] * 2000 + [b"\n", b"\n"]
+    events = [event for piece in pieces for event in decoder.feed_data(piece)]
+    assert events == ["x" * 2_000_000]
+    assert decoder.finish() == []
+
+
+def test_a_frame_cut_by_the_end_of_the_body() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\n\ndata: b") == [ServerSentEvent("a")]
+    with pytest.raises(ValueError, match="stream ended inside an event"):
+        decoder.finish()
+
+
 @pytest.mark.parametrize("ending", LINE_ENDINGS)
 def test_a_last_event_without_its_blank_line_is_still_delivered(
         ending: str, mock: responses.RequestsMock, client: LlamaStackClient) -> None:
