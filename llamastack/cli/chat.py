@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from llamastack.cli.exits import EXIT_SERVER_ERROR, EXIT_USAGE, CommandError, print_error
+from llamastack.cli.values import int_at_least
 from llamastack.client import LlamaStackClient
 from llamastack.errors import LlamaStackError
 
@@ -88,20 +89,10 @@ def add_chat_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tools", dest="chat:tools", metavar="FILE",
                         help="a Python file whose @tool functions (or TOOLS list) the model may "
                              "call")
-    parser.add_argument("--max-rounds", dest="chat:max_rounds", metavar="N", type=_rounds,
+    parser.add_argument("--max-rounds", dest="chat:max_rounds", metavar="N", type=int_at_least(1),
                         default=10, help="model responses per turn at most (default: 10); the "
                                          "model still calling tools after that fails the turn")
     parser.set_defaults(**{"cli:run": run_chat, "cli:needs_line": True})
-
-
-def _rounds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
-    return value
 
 
 # --- running --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from llamastack.cli.options import (
     upload_target,
 )
 from llamastack.cli.run import run_spec_command
+from llamastack.cli.values import int_at_least
 from llamastack.client import (
     API_KEY_ENV,
     BASE_URL_ENV,
@@ -80,16 +81,6 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _retries(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
 def _client_default(name: str) -> Any:
     """A LlamaStackClient keyword's default: what an option left out means."""
     return inspect.signature(LlamaStackClient).parameters[name].default
@@ -109,7 +100,7 @@ GLOBAL_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("--timeout", {"metavar": "SECONDS", "type": _positive_float,
                    "help": "connect and read timeout per request (default: "
                            f"{_client_default('timeout'):g})"}),
-    ("--max-retries", {"metavar": "N", "type": _retries, "help": (
+    ("--max-retries", {"metavar": "N", "type": int_at_least(0), "help": (
         "retries after a connection failure or timeout, or an answer "
         f"{_statuses(RETRYABLE_STATUSES)} or 5xx other than {_statuses(FINAL_SERVER_STATUSES)}"
         " (a server's x-should-retry header decides first); waits as Retry-After asks, else "

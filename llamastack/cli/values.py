@@ -187,6 +187,16 @@ def _to_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """A converter for a command's own counting option (``--max-retries``, ``--max-rounds``)."""
+    def convert(text: str) -> int:
+        value = _to_int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text!r}")
+        return value
+    return convert
+
+
 def _to_number(text: str) -> float:
     try:
         value = float(text)

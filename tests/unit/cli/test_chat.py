@@ -363,3 +363,8 @@ def test_the_command_line_imports_the_agents_only_for_chat() -> None:
     assert out.strip() == "False"
 
 
+
+
+def test_max_rounds_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = call(capsys, "chat", "--model", MODEL, "--max-rounds", "0", "hi")
+    assert result.code == cli.EXIT_USAGE and "must be >= 1, got '0'" in result.err

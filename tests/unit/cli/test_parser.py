@@ -115,7 +115,10 @@ def test_fields_named_like_the_command_s_flags_get_a_suffix(
 
 def test_bad_client_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert gadget_call(capsys, "--timeout", "0", "gadgets", "list").code == cli.EXIT_USAGE
-    assert gadget_call(capsys, "--max-retries", "-1", "gadgets", "list").code == cli.EXIT_USAGE
+    result = gadget_call(capsys, "--max-retries", "-1", "gadgets", "list")
+    assert result.code == cli.EXIT_USAGE and "must be >= 0, got '-1'" in result.err
+    result = gadget_call(capsys, "--max-retries", "two", "gadgets", "list")
+    assert result.code == cli.EXIT_USAGE and "expected an integer, got 'two'" in result.err
     result = gadget_call(capsys, "--base-url", "ftp://x", "gadgets", "list")
     assert result.code == cli.EXIT_USAGE and result.err.startswith("llamastack: error:")
 
