@@ -506,7 +506,7 @@ class LlamaStackClient:
             payload = parse_json(content) if content else None
         except ValueError as exc:
             raise ResponseDecodeError(
-                f"response body is not JSON: {content[:200]!r}", **context) from exc
+                f"response body is not JSON ({exc}): {content[:200]!r}", **context) from exc
         try:
             return decode(payload)
         except DecodeError as exc:

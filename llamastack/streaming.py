@@ -290,7 +290,7 @@ class Stream(Generic[C]):
         except ValueError as exc:
             if name == "error":
                 raise stream_error(data, self._context) from None
-            raise ResponseDecodeError(f"stream event is not JSON: {data[:200]!r}",
+            raise ResponseDecodeError(f"stream event is not JSON ({exc}): {data[:200]!r}",
                                       **self._context) from exc
         if name == "error" or (payload.__class__ is dict and _is_error_payload(payload)):
             raise stream_error(payload, self._context)

@@ -365,6 +365,7 @@ def test_invalid_json_in_a_2xx_raises_response_decode_error(
     with make_client(server, policy) as client, pytest.raises(ResponseDecodeError) as caught:
         client.call(ThingRetrieve(thing_id="t1"))
     assert caught.value.status == 200
+    assert "response body is not JSON (" in str(caught.value)  # with json's reason
     assert len(server.requests) == 1
     assert_chained(caught.value)
 
@@ -400,7 +401,8 @@ def test_json_nested_too_deeply_is_never_a_raw_recursion_error(
         assert client.get("/v1/anything") == nested.decode()  # unparseable: the text, as documented
         with pytest.raises(BadRequestError):
             client.get("/v1/anything")
-        with pytest.raises(ResponseDecodeError):
+        with pytest.raises(ResponseDecodeError, match=r"stream event is not JSON \(JSON nested too "
+                                                      r"deeply to parse\)"):
             collect(client, [])
 
 
