@@ -367,7 +367,7 @@ class LlamaStackClient:
         has its own), never the client-version header (any line answers 426 to another minor)."""
         request = HttpRequest("GET", self.base_url + "/v1/version", dict(self._headers))
         context = self._context(None, request, None)
-        response = self._transport.send(request, timeout=self.timeout, stream=True, context=context)
+        response = self._transport.send(request, timeout=self.timeout, context=context)
         try:
             content = self._read(response, self._context(None, request, response))
         except ResponseDecodeError:  # larger than max_response_bytes: not a version
@@ -431,12 +431,11 @@ class LlamaStackClient:
     def _attempt(self, request: HttpRequest, spec: object, timeout: Timeout | None,
                  stream: bool) -> Response:
         context = self._context(spec, request, None)
-        # Always sent as a stream, so the body is read here, with the size limit (requests
-        # would read all of it, inflated, before returning) and inside the attempt (a body
-        # cut short is retried like any connection failure).
+        # The transport always streams: the body is read here, inside the attempt (see
+        # Transport.send).
         response = self._transport.send(
             request, timeout=self.timeout if timeout is None else _check_timeout(timeout),
-            stream=True, context=context)
+            context=context)
         if not 200 <= response.status_code < 300:
             raise self._status_error(response, self._context(spec, request, response))
         if not stream:

@@ -237,10 +237,14 @@ class Transport:
         if self.owns_session:
             self.session.close()
 
-    def send(self, request: HttpRequest, *, timeout: Timeout, stream: bool,
+    def send(self, request: HttpRequest, *, timeout: Timeout,
              context: Mapping[str, Any]) -> Response:
         """One attempt. Returns any response (error statuses included); raises only
-        APIConnectionError/APIConnectionTimeoutError (or ValueError for an unbuildable request)."""
+        APIConnectionError/APIConnectionTimeoutError (or ValueError for an unbuildable request).
+
+        Always sent as a stream, so the caller reads the body with ``read_body``, with the size
+        limit (requests would read all of it, inflated, before returning) and inside the attempt
+        (a body cut short is retried like any connection failure)."""
         if isinstance(request.body, MultipartBody):
             # Before preparing: requests sizes a body as len() - tell(), so a retry of a body
             # read to its end would go out without Content-Length (chunked).
@@ -252,7 +256,7 @@ class Transport:
             # caller's error: a ValueError, not a connection error that would be retried.
             raise ValueError(f"invalid request {request.method} {context.get('url')}: {exc}") \
                 from exc
-        handler: CallNext = partial(self._send, timeout=timeout, stream=stream)
+        handler: CallNext = partial(self._send, timeout=timeout)
         for middleware in reversed(self.middleware):
             handler = _chain(middleware, handler)
         try:
@@ -262,7 +266,7 @@ class Transport:
         except _TRANSPORT_ERRORS as exc:
             raise_transport_error(exc, context, "sending the request")
 
-    def _send(self, prepared: PreparedRequest, *, timeout: Timeout, stream: bool) -> Response:
+    def _send(self, prepared: PreparedRequest, *, timeout: Timeout) -> Response:
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
             logger.debug("request: %s %s headers=%s", prepared.method,
@@ -274,7 +278,7 @@ class Transport:
         if self.proxies is not None:
             kwargs["proxies"] = self.proxies
         connect_read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-        response = self.session.send(prepared, timeout=connect_read, stream=stream,
+        response = self.session.send(prepared, timeout=connect_read, stream=True,
                                      allow_redirects=False, **kwargs)
         if debug:
             logger.debug("response: %s %s -> %s in %.1f ms", prepared.method,
