@@ -237,6 +237,12 @@ class RequestPlan(NamedTuple):
     def sends_json_body(self) -> bool:
         return self.method not in ("GET", "DELETE", "HEAD") and not self.file_fields
 
+    @property
+    def all_fields(self) -> tuple[FieldPlan, ...]:
+        """Every field of the spec, wherever it goes."""
+        return (self.path_fields + self.query_fields + self.body_fields + self.header_fields
+                + self.file_fields + self.json_fields)
+
 
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _plans: dict[tuple[type, str | None], RequestPlan] = {}

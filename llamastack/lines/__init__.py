@@ -16,7 +16,6 @@ needs no line: calling it never triggers discovery.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from typing import NamedTuple
@@ -114,8 +113,7 @@ def varies_by_line(spec_class: type) -> bool:
         return True
     if any(adapter_for(spec_class, line) for line in SERVER_LINES):
         return True
-    return any(field.metadata.get("llamastack", {}).get("server_lines") is not None
-               for field in dataclasses.fields(spec_class))
+    return any(fp.server_lines is not None for fp in plan_for(spec_class).all_fields)
 
 
 def _line_route(spec: object, line: str) -> LineRoute:

@@ -9,8 +9,10 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -25,6 +27,15 @@ from llamastack import (
     endpoints,
 )
 from llamastack.lines import varies_by_line
+from llamastack.spec import (
+    SERVER_LINES,
+    Spec,
+    body_field,
+    file_field,
+    header_field,
+    json_body_field,
+    query_field,
+)
 from tests.unit.conftest import MakeClient
 from tests.unit.specs_for_tests import BASE, ThingRetrieve
 
@@ -208,6 +219,31 @@ def test_specs_the_same_on_every_line_and_your_own_specs_need_no_discovery(
     client.call(endpoints.HealthRetrieve())
     client.call(ThingRetrieve(thing_id="t1"))
     assert version_calls(mock) == 0
+
+
+def one_field_spec(field: Any) -> type:
+    """A spec served at the same route, with no adapter, by every line, with one field."""
+
+    @dataclass(frozen=True, kw_only=True)
+    class OneField(Spec[None]):
+        method: ClassVar[str] = "POST"
+        path: ClassVar[str] = "/v1/one"
+        server_lines: ClassVar[tuple[str, ...]] = SERVER_LINES
+
+        f: Any = field
+
+    return OneField
+
+
+@pytest.mark.parametrize("field_helper", [query_field, body_field, json_body_field,
+                                          lambda **kw: header_field("X-F", **kw),
+                                          lambda **kw: file_field(required=False, **kw)])
+def test_a_spec_served_alike_everywhere_varies_by_line_when_a_field_is_not_carried_by_all(
+        field_helper: Callable[..., Any]) -> None:
+    # Only the field's lines make it depend on the line (RouteList's ``api_filter`` is one
+    # such), wherever the field goes.
+    assert not varies_by_line(one_field_spec(field_helper()))
+    assert varies_by_line(one_field_spec(field_helper(server_lines=("0.7",))))
 
 
 @pytest.mark.parametrize(("spec", "line"), [

@@ -125,6 +125,8 @@ def test_the_field_helpers_take_the_lines_that_carry_the_field() -> None:
     plan = plan_for(Everything, "0.6")
     assert [(fp.attr, fp.location) for fp in plan.fields_not_carried] == [
         ("q", "query"), ("h", "header"), ("f", "file")]
+    assert [(fp.attr, fp.location) for fp in plan.all_fields] == [
+        ("q", "query"), ("b", "body"), ("h", "header"), ("f", "file")]
 
 
 @pytest.mark.parametrize(("declaration", "problem"), [
