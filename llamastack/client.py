@@ -297,12 +297,7 @@ class LlamaStackClient:
         request = self._raw_request(method, path, query, body, headers, files)
         response = self._send(request, None, {"timeout": timeout, "max_retries": max_retries})
         content = self._read(response, self._context(None, request, response))
-        if not content:
-            return None
-        try:
-            return parse_json(content)
-        except ValueError:
-            return response.text
+        return _json_or_text(content, response)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
@@ -462,10 +457,7 @@ class LlamaStackClient:
         except ResponseDecodeError as exc:  # the status is the news, not the body's size
             body = f"(error body not read: {exc.message})"
         else:
-            try:
-                body = parse_json(content) if content else None
-            except ValueError:
-                body = response.text
+            body = _json_or_text(content, response)
         message = self._redact(error_message_from_body(body))
         status = response.status_code
         spec = context.get("spec")
@@ -537,6 +529,17 @@ def _plan_of(spec: object, method: str) -> RequestPlan:
 
 def _any_json(payload: Any) -> Any:
     return payload
+
+
+def _json_or_text(content: bytes, response: Response) -> Any:
+    """A body read in full, as request() returns it and a status error carries it: None when
+    empty, the parsed JSON, else the text."""
+    if not content:
+        return None
+    try:
+        return parse_json(content)
+    except ValueError:
+        return response.text
 
 
 def _media_type(response: Response) -> str:
