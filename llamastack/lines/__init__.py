@@ -21,9 +21,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from llamastack.errors import NotServedError
-from llamastack.lines.adapters import Adapter, RequestParts, adapter_for
+from llamastack.lines.adapters import Adapter, RequestParts, adapter_for, not_carried, served_by
 from llamastack.lines.discovery import OLDEST_VERSION, LineDiscovery, VersionAnswer, check_line, line_of
-from llamastack.spec import NEWEST_LINE, SERVER_LINES, RequestPlan, plan_for, serves
+from llamastack.spec import NEWEST_LINE, SERVER_LINES, FieldPlan, RequestPlan, plan_for, serves
 
 __all__ = [
     "NEWEST_LINE",
@@ -46,21 +46,19 @@ class LineRoute(NamedTuple):
 
     plan: RequestPlan
     adapter: Adapter | None = None
-    # The fields this line cannot carry that the adapter does not carry either.
-    refused: tuple[str, ...] = ()
+    # The fields the plan's line cannot carry that the adapter does not carry either.
+    refused: tuple[FieldPlan, ...] = ()
 
     def check(self, spec: object) -> None:
         """Refuse, before sending, a spec that sets a value the line cannot carry."""
-        for name in self.refused:
-            if getattr(spec, name) is not None:
-                line = self.plan.server_line or NEWEST_LINE
-                carried_by = next(
-                    (fp.server_lines for fp in self.plan.fields_not_carried if fp.attr == name), ())
-                raise NotServedError(
-                    f"{name} cannot be carried by Llama Stack {line} (it is by "
-                    f"{', '.join(carried_by or ())}): that line would reject it or drop it "
-                    "silently; leave it unset there", spec=spec, server_line=line,
-                    served_by=tuple(getattr(spec, "server_lines", None) or ()), field=name)
+        for field in self.refused:
+            if getattr(spec, field.attr) is not None:
+                # Only a line's plan has fields it cannot carry, and each names its lines: the
+                # fallbacks are for the types alone.
+                line, carried_by = self.plan.server_line or NEWEST_LINE, field.server_lines or ()
+                raise not_carried(spec, line, field.attr, ", ".join(carried_by),
+                                  "that line would reject it or drop it silently; leave it "
+                                  "unset there")
 
 
 class ServerLines:
@@ -119,13 +117,13 @@ def varies_by_line(spec_class: type) -> bool:
 def _line_route(spec: object, line: str) -> LineRoute:
     spec_class = type(spec)
     if not serves(spec_class, line):
-        served_by = tuple(getattr(spec_class, "server_lines", None) or ())
+        lines = served_by(spec_class)
         raise NotServedError(
             f"not served by Llama Stack {line}, the server's line (it is by "
-            f"{', '.join(served_by)}); nothing was sent", spec=spec, server_line=line,
-            served_by=served_by)
+            f"{', '.join(lines)}); nothing was sent", spec=spec, server_line=line,
+            served_by=lines)
     plan = plan_for(spec_class, line)
     adapter = adapter_for(spec_class, line)
     carries = adapter.carries if adapter is not None else ()
-    refused = tuple(fp.attr for fp in plan.fields_not_carried if fp.attr not in carries)
+    refused = tuple(fp for fp in plan.fields_not_carried if fp.attr not in carries)
     return LineRoute(plan, adapter, refused)

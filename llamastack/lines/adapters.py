@@ -27,7 +27,7 @@ from typing import Any
 from llamastack.errors import NotServedError
 from llamastack.spec import SERVER_LINES
 
-__all__ = ["Adapter", "RequestParts", "adapter_for"]
+__all__ = ["Adapter", "RequestParts", "adapter_for", "not_carried", "served_by"]
 
 JSON = Any
 
@@ -76,13 +76,23 @@ def _lines(first: str, last: str) -> tuple[str, ...]:
     return SERVER_LINES[SERVER_LINES.index(first):SERVER_LINES.index(last) + 1]
 
 
-def _refuse(parts: RequestParts, what: str, carried_by: str, why: str = "") -> NotServedError:
-    served_by = tuple(getattr(type(parts.spec), "server_lines", None) or ())
+def served_by(spec_class: type) -> tuple[str, ...]:
+    """The lines that serve a spec class (empty: not declared), as a NotServedError names them."""
+    return tuple(getattr(spec_class, "server_lines", None) or ())
+
+
+def not_carried(spec: object, line: str, what: str, carried_by: str, why: str = ""
+                ) -> NotServedError:
+    """The error for a value of ``spec`` (``what``) that ``line`` cannot carry and the lines
+    ``carried_by`` can, raised before anything is sent."""
     detail = f": {why}" if why else ""
     return NotServedError(
-        f"{what} cannot be carried by Llama Stack {parts.line} (it is by {carried_by})"
-        f"{detail}", spec=parts.spec, server_line=parts.line, served_by=served_by,
-        field=what)
+        f"{what} cannot be carried by Llama Stack {line} (it is by {carried_by}){detail}",
+        spec=spec, server_line=line, served_by=served_by(type(spec)), field=what)
+
+
+def _refuse(parts: RequestParts, what: str, carried_by: str, why: str = "") -> NotServedError:
+    return not_carried(parts.spec, parts.line, what, carried_by, why)
 
 
 def _dicts(value: JSON) -> Iterator[dict[str, JSON]]:

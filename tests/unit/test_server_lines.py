@@ -280,6 +280,18 @@ def test_a_value_the_line_cannot_carry_is_refused_naming_field_and_line(
     assert not mock.calls
 
 
+def test_a_refused_field_error_says_why_and_carries_the_spec_the_line_and_its_lines(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    spec = endpoints.ResponseCreate(model="m", input="hi", top_p=0.5)
+    with pytest.raises(NotServedError) as raised:
+        make_client(server_line="0.5").call(spec)
+    error = raised.value
+    assert error.message == ("top_p cannot be carried by Llama Stack 0.5 (it is by 0.6, 0.7): "
+                             "that line would reject it or drop it silently; leave it unset there")
+    assert (error.spec, error.server_line, error.served_by, error.field) == (
+        spec, "0.5", endpoints.ResponseCreate.server_lines, "top_p")
+
+
 def test_the_same_values_left_unset_are_sent(mock: responses.RequestsMock,
                                              make_client: MakeClient) -> None:
     captured = json.loads((BASE_CAPTURES / "0.5" / "POST_v1_responses.json").read_text())
