@@ -15,7 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -127,7 +127,10 @@ def _where(context: Mapping[str, Any]) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _first(chain: Sequence[BaseException], *kinds: type[BaseException]) -> BaseException | None:
+E = TypeVar("E", bound=BaseException)
+
+
+def _first(chain: Sequence[BaseException], *kinds: type[E]) -> E | None:
     return next((item for item in chain if isinstance(item, kinds)), None)
 
 
@@ -188,8 +191,7 @@ def _failure_message(chain: Sequence[BaseException], timed_out: bool, context: M
         return f"{where} closed the connection while the request was being sent"
     if chunk := _first(chain, urllib3.exceptions.InvalidChunkLength):
         return f"the answer from {where} has a broken chunked encoding: {chunk}"
-    cut = next((item for item in chain if isinstance(item, http.client.IncompleteRead)), None)
-    if cut is not None:
+    if cut := _first(chain, http.client.IncompleteRead):
         # urllib3's IncompleteRead counts bytes in ``partial``; http.client's holds the bytes.
         received = cut.partial if isinstance(cut.partial, int) else len(cut.partial)
         more = f", {cut.expected} more expected" if cut.expected is not None else ""
