@@ -207,18 +207,22 @@ def _response_events(spec: Any, line: str) -> Callable[[JSON], JSON]:
 
 _REASONING_SUMMARY_LINES = ("0.5", "0.6")
 _RANKING_OPTIONS_NEW = ("alpha", "impact_factor", "model", "weights")
+# The lines that refuse an input item: a function_call_output whose output is not a string,
+# one of type 'reasoning'.
+_OUTPUT_STRING_ONLY_LINES = _lines("0.2", "0.5")
+_NO_REASONING_ITEM_LINES = _lines("0.3", "0.6")
 
 
 def _check_input_items(parts: RequestParts, items: JSON, where: str) -> None:
-    for index, item in enumerate(item for item in (items if isinstance(items, list) else ())):
+    for index, item in enumerate(items if isinstance(items, list) else ()):
         if not isinstance(item, dict):
             continue
         kind = item.get("type")
         if kind == "function_call_output" and not isinstance(item.get("output"), str) \
-                and parts.line in _lines("0.2", "0.5"):
+                and parts.line in _OUTPUT_STRING_ONLY_LINES:
             raise _refuse(parts, f"{where}[{index}].output as a list of content parts",
                           "0.6 and later", "send the output as a string")
-        if kind == "reasoning" and parts.line in _lines("0.3", "0.6"):
+        if kind == "reasoning" and parts.line in _NO_REASONING_ITEM_LINES:
             raise _refuse(parts, f"{where}[{index}] of type 'reasoning'", "0.7")
 
 
