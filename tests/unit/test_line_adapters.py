@@ -312,3 +312,34 @@ def test_adapters_apply_to_the_librarys_specs_only() -> None:
 def test_decode_errors_are_still_errors_after_adapting() -> None:
     with pytest.raises(DecodeError):
         adapt_response(endpoints.ModelList, "0.2", {"data": [{"identifier": 5}]})
+
+
+LIST_OUTPUT = {"type": "function_call_output", "call_id": "c1",
+               "output": [{"type": "input_text", "text": "42"}]}
+REASONING = {"type": "reasoning", "id": "rs_1", "summary": []}
+
+
+@pytest.mark.parametrize("line", ["0.3", "0.4", "0.5", "0.6"])
+def test_conversation_items_the_line_cannot_read_are_refused_naming_their_place(line: str) -> None:
+    spec = endpoints.ConversationItemCreate(conversation_id="c", items=[])
+    items = [{"type": "message", "role": "user", "content": "hi"}, LIST_OUTPUT, REASONING]
+    with pytest.raises(NotServedError) as raised:
+        adapt_request(spec, line, {"items": items})
+    if line == "0.6":  # a list of content parts is read from 0.6 on; a reasoning item on 0.7
+        assert raised.value.message == (
+            "items[2] of type 'reasoning' cannot be carried by Llama Stack 0.6 (it is by 0.7)")
+    else:
+        assert raised.value.message == (
+            f"items[1].output as a list of content parts cannot be carried by Llama Stack {line} "
+            "(it is by 0.6 and later): send the output as a string")
+    adapt_request(spec, line, {"items": [{**LIST_OUTPUT, "output": "42"}, "not an item"]})
+
+
+@pytest.mark.parametrize("line", ["0.2", "0.5"])
+def test_a_response_input_of_content_parts_for_a_function_output_is_refused_before_06(
+        line: str) -> None:
+    spec = endpoints.ResponseCreate(model="m", input="hi")
+    with pytest.raises(NotServedError) as raised:
+        adapt_request(spec, line, {"input": ["hi", LIST_OUTPUT]})
+    assert raised.value.field == "input[1].output as a list of content parts"
+    adapt_request(spec, "0.6", {"input": ["hi", LIST_OUTPUT]})
