@@ -61,24 +61,6 @@ def server_07(servers: manage.State) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_06(servers: manage.State) -> str:
-    """Base URL of the real 0.6.1 server."""
-    return base_url_of(servers, "0.6")
-
-
-@pytest.fixture(scope="session")
-def server_05(servers: manage.State) -> str:
-    """Base URL of the real 0.5.4 server."""
-    return base_url_of(servers, "0.5")
-
-
-@pytest.fixture(scope="session")
-def server_04(servers: manage.State) -> str:
-    """Base URL of the real 0.4.7 server."""
-    return base_url_of(servers, "0.4")
-
-
-@pytest.fixture(scope="session")
 def server_03(servers: manage.State) -> str:
     """Base URL of the real 0.3.5 server (Agents API at /v1alpha/agents)."""
     return base_url_of(servers, "0.3")
