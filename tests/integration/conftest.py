@@ -21,9 +21,6 @@ from tests.integration.servers import manage
 
 MODEL = manage.LLM  # "fake-openai/fake-llm" on every line
 EMBEDDING_MODEL = manage.EMBED  # "fake-openai/fake-embed" on every line
-MODEL_07 = MODEL
-EMBEDDING_MODEL_07 = EMBEDDING_MODEL
-MODEL_02 = MODEL
 LINES: tuple[str, ...] = manage.ALL_LINES  # newest first: "0.7", "0.6", ..., "0.2"
 
 
