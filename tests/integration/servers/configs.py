@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .install import ALL_LINES
+
 __all__ = [
     "CONFIGS",
     "CONNECTOR_ID",
@@ -294,5 +296,5 @@ def config_for(line: str) -> Callable[[Path, str, int], JSON]:
 
 
 CONFIGS: dict[str, Callable[[Path, str, int], JSON]] = {
-    line: config_for(line) for line in ("0.7", "0.6", "0.5", "0.4", "0.3", "0.2")
+    line: config_for(line) for line in ALL_LINES
 }
