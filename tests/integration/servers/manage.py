@@ -28,19 +28,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
 
-from .configs import (
-    CONFIGS,
-    CONNECTOR_ID,
-    EMBED,
-    EMBED_DIM,
-    EMBED_ID,
-    FAKE_PROVIDER,
-    LLM,
-    LLM_ID,
-    MCP_TOOLGROUP_ID,
-    RAG_TOOLGROUP_ID,
-    SHIELD_ID,
-)
+from .configs import CONFIGS, CONNECTOR_ID, EMBED, LLM
 from .install import (
     ALL_LINES,
     LINES,
@@ -58,16 +46,7 @@ __all__ = [
     "ALL_LINES",
     "CONNECTOR_ID",
     "EMBED",
-    "EMBED_DIM",
-    "EMBED_ID",
-    "FAKE_OPENAI_PROVIDER",
-    "FAKE_PROVIDER",
-    "LINES",
     "LLM",
-    "LLM_ID",
-    "MCP_TOOLGROUP_ID",
-    "RAG_TOOLGROUP_ID",
-    "SHIELD_ID",
     "VERSIONS",
     "FakeInfo",
     "ServerInfo",
@@ -88,7 +67,6 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
 FAKE_MODULE = "tests.integration.servers.fake_openai"
 HEALTH_TIMEOUT = 90.0  # six lines starting at once on two cores: 0.2 alone needs ~10 s
-FAKE_OPENAI_PROVIDER = FAKE_PROVIDER  # the older name of the same id
 VERSIONS: dict[str, str] = {name: line.version for name, line in LINES.items()}
 
 
