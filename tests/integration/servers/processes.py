@@ -9,11 +9,10 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from .httpkit import http
 from .install import tail
 
 __all__ = ["alive", "free_port", "http_get", "kill_group", "spawn", "start_ticks", "wait_healthy"]
@@ -60,18 +59,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     """GET without any proxy; returns (status, body); status 0 when nothing answers."""
     try:
-        with _OPENER.open(url, timeout=timeout) as resp:
-            return int(resp.status), resp.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
+        reply = http("GET", url, timeout=timeout)
     except (OSError, ValueError):
         return 0, b""
+    return reply.status, reply.raw
 
 
 def spawn(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path) -> int:
