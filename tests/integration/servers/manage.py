@@ -40,7 +40,7 @@ from .install import (
     tiktoken_dir,
     venv_dir,
 )
-from .processes import alive, free_port, http_get, kill_group, spawn, start_ticks, wait_healthy
+from .processes import alive, free_port, http_get, kill_group, kill_groups, spawn, start_ticks, wait_healthy
 
 __all__ = [
     "ALL_LINES",
@@ -313,13 +313,13 @@ def stop_servers(state_dir: str | os.PathLike[str] | None = None) -> list[int]:
     state = read_state(root)
     if state is None:
         return []
-    procs: list[ProcessInfo] = list(state["servers"].values())
-    if state["fake"] is not None:
-        procs.append(state["fake"])  # the backend last: servers may still talk to it
-    for info in procs:
-        kill_group(info["pid"], info["start_ticks"])
+    servers: list[ProcessInfo] = list(state["servers"].values())
+    fake: list[ProcessInfo] = [state["fake"]] if state["fake"] is not None else []
+    # All servers together, then the backend: servers may still talk to it while they stop.
+    for procs in (servers, fake):
+        kill_groups([(info["pid"], info["start_ticks"]) for info in procs])
     _state_file(root).unlink(missing_ok=True)
-    return [info["pid"] for info in procs]
+    return [info["pid"] for info in [*servers, *fake]]
 
 
 def status(state_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
