@@ -28,6 +28,7 @@ import cProfile
 import functools
 import json
 import pstats
+import statistics
 import subprocess
 import sys
 import time
@@ -269,7 +270,7 @@ def report_processes(cold: dict[str, list[float]], cli: dict[str, list[float]],
                      report: dict[str, Any]) -> None:
     def median(name: str, times: dict[str, list[float]]) -> float | None:
         values = times.get(name)
-        return sorted(values)[len(values) // 2] if values else None
+        return statistics.median_high(values) if values else None  # always a measured run
 
     if cold:
         print()

@@ -28,12 +28,12 @@ class Samples:
         self.cpu_per_call.setdefault((impl, job), []).append(seconds[1])
 
     def median(self, impl: str, job: str) -> float | None:
-        values = self.per_call.get((impl, job))
-        return statistics.median(values) if values else None
+        """Median wall time per call; None when ``impl`` did not time ``job``."""
+        return _median(self.per_call.get((impl, job)))
 
     def cpu(self, impl: str, job: str) -> float | None:
-        values = self.cpu_per_call.get((impl, job))
-        return statistics.median(values) if values else None
+        """Median CPU time per call of the measuring process; None as for :meth:`median`."""
+        return _median(self.cpu_per_call.get((impl, job)))
 
     def spread(self, impl: str, job: str) -> float | None:
         """The interquartile range over the median: how noisy this figure was."""
@@ -42,6 +42,10 @@ class Samples:
             return None
         low, _, high = statistics.quantiles(values, n=4)
         return (high - low) / statistics.median(values)
+
+
+def _median(values: list[float] | None) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def interleave(jobs: list[str], batch: Mapping[str, int],

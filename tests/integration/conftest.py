@@ -21,9 +21,6 @@ from tests.integration.servers import manage
 
 MODEL = manage.LLM  # "fake-openai/fake-llm" on every line
 EMBEDDING_MODEL = manage.EMBED  # "fake-openai/fake-embed" on every line
-MODEL_07 = MODEL
-EMBEDDING_MODEL_07 = EMBEDDING_MODEL
-MODEL_02 = MODEL
 LINES: tuple[str, ...] = manage.ALL_LINES  # newest first: "0.7", "0.6", ..., "0.2"
 
 
@@ -58,24 +55,6 @@ def base_url_of(servers: manage.State, line: str) -> str:
 def server_07(servers: manage.State) -> str:
     """Base URL of the real 0.7.3 server."""
     return base_url_of(servers, "0.7")
-
-
-@pytest.fixture(scope="session")
-def server_06(servers: manage.State) -> str:
-    """Base URL of the real 0.6.1 server."""
-    return base_url_of(servers, "0.6")
-
-
-@pytest.fixture(scope="session")
-def server_05(servers: manage.State) -> str:
-    """Base URL of the real 0.5.4 server."""
-    return base_url_of(servers, "0.5")
-
-
-@pytest.fixture(scope="session")
-def server_04(servers: manage.State) -> str:
-    """Base URL of the real 0.4.7 server."""
-    return base_url_of(servers, "0.4")
 
 
 @pytest.fixture(scope="session")

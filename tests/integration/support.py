@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from llamastack.errors import APIStatusError
+from tests.integration.servers import manage
 
-__all__ = ["eventually", "start_of_a_new_second"]
+__all__ = ["eventually", "fake_journal", "start_of_a_new_second"]
 
 T = TypeVar("T")
 
@@ -53,3 +56,12 @@ def start_of_a_new_second() -> None:
     """
     now = time.time()
     time.sleep(math.floor(now) + 1 - now + 0.01)
+
+
+def fake_journal(servers: manage.State, mentioning: str = "") -> list[dict[str, Any]]:
+    """What llama-stack sent to the fake backend, one request per journal line; with
+    ``mentioning``, only the requests whose line contains that text."""
+    fake = servers["fake"]
+    assert fake is not None
+    lines = Path(fake["journal"]).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip() and mentioning in line]

@@ -47,7 +47,7 @@ from llamastack.models import (
     Turn,
     UserMessage,
 )
-from tests.integration.conftest import MODEL_02
+from tests.integration.conftest import MODEL
 
 INSTRUCTIONS = "You are a test agent."
 WEATHER_TOOL = AgentToolDef(
@@ -61,7 +61,7 @@ WEATHER_QUESTION = "What is the weather in Paris?"
 def new_agent(client: LlamaStackClient, **config: Any) -> str:
     name = f"it-agent-{uuid.uuid4().hex[:8]}"
     created = client.call(AgentCreate(agent_config=AgentConfig(
-        model=MODEL_02, instructions=INSTRUCTIONS, name=name, **config)))
+        model=MODEL, instructions=INSTRUCTIONS, name=name, **config)))
     return created.agent_id
 
 
@@ -108,7 +108,7 @@ def test_create_and_retrieve_an_agent(client_02: LlamaStackClient) -> None:
     agent = client_02.call(AgentRetrieve(agent_id=agent_id))
     assert agent.agent_id == agent_id
     config = agent.agent_config
-    assert (config.model, config.instructions, config.max_infer_iters) == (MODEL_02, INSTRUCTIONS, 3)
+    assert (config.model, config.instructions, config.max_infer_iters) == (MODEL, INSTRUCTIONS, 3)
     assert config.name is not None and config.name.startswith("it-agent-")
     # What the server fills in: greedy sampling, automatic tool choice, no tools or shields.
     assert config.sampling_params is not None
@@ -120,7 +120,7 @@ def test_create_and_retrieve_an_agent(client_02: LlamaStackClient) -> None:
 
 
 def test_create_from_a_plain_dict(client_02: LlamaStackClient) -> None:
-    created = client_02.call(AgentCreate(agent_config={"model": MODEL_02, "instructions": "plain"}))
+    created = client_02.call(AgentCreate(agent_config={"model": MODEL, "instructions": "plain"}))
     assert client_02.call(AgentRetrieve(agent_id=created.agent_id)).agent_config.instructions == "plain"
 
 

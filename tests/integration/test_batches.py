@@ -22,14 +22,14 @@ from llamastack.endpoints import (
     FileCreate,
 )
 from llamastack.models import Batch, BatchError, BatchRequestCounts
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 
 FINAL = ("completed", "failed", "cancelled", "expired")
 
 
 def request_line(custom_id: str, text: str) -> str:
     return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
-                       "body": {"model": MODEL_07, "messages": [{"role": "user", "content": text}]}})
+                       "body": {"model": MODEL, "messages": [{"role": "user", "content": text}]}})
 
 
 def upload(client: LlamaStackClient, lines: list[str]) -> str:

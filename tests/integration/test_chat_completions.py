@@ -27,7 +27,7 @@ from llamastack.models import (
     OpenAIToolMessageParam,
     OpenAIUserMessageParam,
 )
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 from tests.integration.support import eventually
 
 WEATHER_TOOL: dict[str, Any] = {
@@ -43,14 +43,14 @@ QUESTION = "What is the weather in Paris?"
 
 
 def ask(text: str, **kwargs: Any) -> ChatCompletionCreate:
-    return ChatCompletionCreate(model=MODEL_07, messages=[OpenAIUserMessageParam(content=text)], **kwargs)
+    return ChatCompletionCreate(model=MODEL, messages=[OpenAIUserMessageParam(content=text)], **kwargs)
 
 
 def test_plain_completion_echoes_with_usage(client: LlamaStackClient) -> None:
     completion = client.call(ask("hello world"))
 
     assert completion.id.startswith("chatcmpl-fake-")
-    assert completion.object == "chat.completion" and completion.model == MODEL_07
+    assert completion.object == "chat.completion" and completion.model == MODEL
     [choice] = completion.choices
     assert (choice.index, choice.finish_reason) == (0, "stop")
     assert choice.message.role == "assistant"
@@ -65,7 +65,7 @@ def test_system_message_and_text_parts_reach_the_model(client: LlamaStackClient)
     parts: list[OpenAIChatCompletionContentPartParam] = [
         OpenAIChatCompletionContentPartTextParam(text="hello"),
         OpenAIChatCompletionContentPartTextParam(text="parts")]
-    completion = client.call(ChatCompletionCreate(model=MODEL_07, messages=[
+    completion = client.call(ChatCompletionCreate(model=MODEL, messages=[
         OpenAISystemMessageParam(content="be brief"), OpenAIUserMessageParam(content=parts)]))
 
     assert completion.choices[0].message.content == "Echo: hello parts"
@@ -78,7 +78,7 @@ def test_streamed_completion_arrives_word_by_word(client: LlamaStackClient) -> N
 
     assert all(isinstance(chunk, OpenAIChatCompletionChunk) for chunk in chunks)
     assert len({chunk.id for chunk in chunks}) == 1
-    assert {chunk.model for chunk in chunks} == {MODEL_07}
+    assert {chunk.model for chunk in chunks} == {MODEL}
     *with_choices, usage_chunk = chunks
     deltas = [chunk.choices[0].delta for chunk in with_choices]
     assert deltas[0].role == "assistant" and deltas[0].content == ""
@@ -100,7 +100,7 @@ def test_tool_call_then_tool_result(client: LlamaStackClient) -> None:
     assert call.function.name == "get_weather"
     assert json.loads(call.function.arguments) == {"city": QUESTION}  # days is optional: left out
 
-    answer = client.call(ChatCompletionCreate(model=MODEL_07, tools=[WEATHER_TOOL], messages=[
+    answer = client.call(ChatCompletionCreate(model=MODEL, tools=[WEATHER_TOOL], messages=[
         OpenAIUserMessageParam(content=QUESTION),
         OpenAIAssistantMessageParam(tool_calls=[ChatCompletionMessageToolCall(
             id=call.id, function=OpenAIChatCompletionToolCallFunction(
@@ -147,7 +147,7 @@ def test_a_stored_completion_is_retrieved_with_its_input(client: LlamaStackClien
     completion = eventually(lambda: client.call(ChatCompletionRetrieve(completion_id=stored[0])),
                             retry_on=(BadRequestError,))
 
-    assert completion.id == stored[0] and completion.model == MODEL_07
+    assert completion.id == stored[0] and completion.model == MODEL
     assert completion.choices[0].message.content == "Echo: stored number 0"
     [message] = completion.input_messages
     assert isinstance(message, OpenAIUserMessageParam) and message.content == "stored number 0"
@@ -155,18 +155,18 @@ def test_a_stored_completion_is_retrieved_with_its_input(client: LlamaStackClien
 
 def test_stored_completions_are_listed_newest_first(client: LlamaStackClient, stored: list[str]) -> None:
     def listed() -> list[OpenAICompletionWithInputMessages]:
-        return client.call(ChatCompletionList(model=MODEL_07, order="desc", limit=100)).data
+        return client.call(ChatCompletionList(model=MODEL, order="desc", limit=100)).data
 
     completions = eventually(listed, lambda data: set(stored) <= {c.id for c in data})
 
-    assert {c.model for c in completions} == {MODEL_07}
+    assert {c.model for c in completions} == {MODEL}
     created = [c.created for c in completions]
     assert created == sorted(created, reverse=True)
     mine = {c.id: c for c in completions if c.id in stored}
     assert [mine[i].choices[0].message.content for i in stored] == [
         f"Echo: stored number {n}" for n in range(3)]
 
-    page = client.call(ChatCompletionList(model=MODEL_07, order="desc", limit=2))
+    page = client.call(ChatCompletionList(model=MODEL, order="desc", limit=2))
     assert len(page.data) == 2 and page.has_more
     assert (page.first_id, page.last_id) == (page.data[0].id, page.data[1].id)
 
@@ -174,7 +174,7 @@ def test_stored_completions_are_listed_newest_first(client: LlamaStackClient, st
 def test_paginate_follows_the_servers_cursor(client: LlamaStackClient, stored: list[str]) -> None:
     eventually(lambda: client.call(ChatCompletionRetrieve(completion_id=stored[-1])),
                retry_on=(BadRequestError,))
-    spec = ChatCompletionList(model=MODEL_07, order="asc", limit=2)
+    spec = ChatCompletionList(model=MODEL, order="asc", limit=2)
 
     walked = walk_pages(client, spec)
     paged = [c.id for c in client.paginate(spec)]

@@ -22,7 +22,7 @@ import llamastack.endpoints as endpoints
 from llamastack import cli
 from llamastack.cli.naming import endpoint_registry
 from llamastack.spec import plan_for
-from tests.integration.conftest import MODEL_02, MODEL_07
+from tests.integration.conftest import MODEL
 
 pytestmark = pytest.mark.integration
 
@@ -82,27 +82,27 @@ def test_every_get_command_without_options_works(server_07: str, resource: str, 
 
 def test_models_list(server_07: str) -> None:
     ids = [model["id"] for model in ok(server_07, "models", "list").json()["data"]]
-    assert MODEL_07 in ids
+    assert MODEL in ids
     table = ok(server_07, "--output", "table", "models", "list").out.splitlines()
     assert table[0].split()[0] == "ID"
-    assert any(line.startswith(MODEL_07 + " ") for line in table)
+    assert any(line.startswith(MODEL + " ") for line in table)
 
 
 def test_chat_completion_plain_and_streamed(server_07: str) -> None:
-    plain = ok(server_07, "chat-completions", "create", "--model", MODEL_07,
+    plain = ok(server_07, "chat-completions", "create", "--model", MODEL,
                "--message", "user:hello world").json()
     assert plain["choices"][0]["message"]["content"] == "Echo: hello world"
     assert plain["usage"]["total_tokens"] == 5
-    streamed = ok(server_07, "chat-completions", "create", "--model", MODEL_07,
+    streamed = ok(server_07, "chat-completions", "create", "--model", MODEL,
                   "--message", "system:be brief", "--message", "hello stream", "--stream")
     assert streamed.out == "Echo: hello stream\n"
-    events = ok(server_07, "--output", "json", "chat-completions", "create", "--model", MODEL_07,
+    events = ok(server_07, "--output", "json", "chat-completions", "create", "--model", MODEL,
                 "--message", "json lines", "--stream").out.splitlines()
     assert all(json.loads(line)["object"] == "chat.completion.chunk" for line in events)
 
 
 def test_completion_streams_its_text(server_07: str) -> None:
-    result = ok(server_07, "completions", "create", "--model", MODEL_07, "--prompt", "say this",
+    result = ok(server_07, "completions", "create", "--model", MODEL, "--prompt", "say this",
                 "--stream")
     assert result.out == "Echo: say this\n"
 
@@ -110,7 +110,7 @@ def test_completion_streams_its_text(server_07: str) -> None:
 def test_responses_with_a_conversation(server_07: str) -> None:
     conversation = ok(server_07, "conversations", "create", "--metadata", '{"topic": "cli"}').json()
     assert conversation["metadata"] == {"topic": "cli"}
-    streamed = ok(server_07, "responses", "create", "--model", MODEL_07, "--input", "hi there",
+    streamed = ok(server_07, "responses", "create", "--model", MODEL, "--input", "hi there",
                   "--conversation", conversation["id"], "--stream")
     assert streamed.out == "Echo: hi there\n"
     items = ok(server_07, "conversation-items", "list", "--conversation-id", conversation["id"],
@@ -121,7 +121,7 @@ def test_responses_with_a_conversation(server_07: str) -> None:
 
 
 def test_a_failing_response_stream_exits_5(server_07: str) -> None:
-    result = run(server_07, "responses", "create", "--model", MODEL_07, "--input",
+    result = run(server_07, "responses", "create", "--model", MODEL, "--input",
                  "midstream-trigger", "--stream")
     assert result.code == cli.EXIT_SERVER_ERROR
     assert "the response failed" in result.err
@@ -194,10 +194,10 @@ def test_errors_and_exit_statuses(server_07: str) -> None:
     wrong_line = run(server_07, "agents", "list")  # the Agents API is 0.2 and 0.3 only
     assert wrong_line.code == cli.EXIT_USAGE
     assert "not served by Llama Stack 0.7, the server's line (it is by 0.2, 0.3)" in wrong_line.err
-    backend = run(server_07, "chat-completions", "create", "--model", MODEL_07, "--message",
+    backend = run(server_07, "chat-completions", "create", "--model", MODEL, "--message",
                   "error-trigger", "--max-retries", "0")
     assert backend.code == cli.EXIT_SERVER_ERROR and "fake backend error" in backend.err
-    usage = run(server_07, "chat-completions", "create", "--model", MODEL_07)
+    usage = run(server_07, "chat-completions", "create", "--model", MODEL)
     assert usage.code == cli.EXIT_USAGE
     carried = run(server_07, "models", "retrieve", "--model-id", "..")
     assert carried.code == cli.EXIT_USAGE and "must not be '..'" in carried.err
@@ -215,7 +215,7 @@ def test_debug_adds_the_traceback_and_keeps_the_message_last(server_07: str) -> 
 
 def test_agent_session_and_streamed_turn(server_02: str) -> None:
     agent = ok(server_02, "agents", "create", "--agent-config",
-               json.dumps({"model": MODEL_02, "instructions": "be brief"})).json()["agent_id"]
+               json.dumps({"model": MODEL, "instructions": "be brief"})).json()["agent_id"]
     session = ok(server_02, "sessions", "create", "--agent-id", agent, "--session-name",
                  "triage").json()["session_id"]
     # Turns only stream on 0.2: the command streams without being asked.

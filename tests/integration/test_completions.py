@@ -5,26 +5,26 @@ from __future__ import annotations
 from llamastack import LlamaStackClient
 from llamastack.endpoints import CompletionCreate
 from llamastack.models import OpenAICompletion
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 
 
 def test_plain_completion_echoes_the_prompt(client: LlamaStackClient) -> None:
-    completion = client.call(CompletionCreate(model=MODEL_07, prompt="hello there", max_tokens=16))
+    completion = client.call(CompletionCreate(model=MODEL, prompt="hello there", max_tokens=16))
 
     assert completion.id.startswith("cmpl-fake-")
-    assert completion.object == "text_completion" and completion.model == MODEL_07
+    assert completion.object == "text_completion" and completion.model == MODEL
     [choice] = completion.choices
     assert (choice.index, choice.text, choice.finish_reason) == (0, "Echo: hello there", "stop")
 
 
 def test_a_list_of_prompts_is_one_completion_of_their_text(client: LlamaStackClient) -> None:
-    completion = client.call(CompletionCreate(model=MODEL_07, prompt=["hello a", "hello b"]))
+    completion = client.call(CompletionCreate(model=MODEL, prompt=["hello a", "hello b"]))
 
     assert [choice.text for choice in completion.choices] == ["Echo: hello a hello b"]
 
 
 def test_streamed_completion_arrives_word_by_word(client: LlamaStackClient) -> None:
-    with client.stream(CompletionCreate(model=MODEL_07, prompt="hello there")) as stream:
+    with client.stream(CompletionCreate(model=MODEL, prompt="hello there")) as stream:
         chunks = list(stream)
 
     assert all(isinstance(chunk, OpenAICompletion) for chunk in chunks)

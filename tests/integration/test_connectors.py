@@ -3,9 +3,7 @@ fake backend's MCP endpoint (tests/integration/servers/README.md)."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +16,7 @@ from llamastack.endpoints import (
 )
 from llamastack.models import Connector, ToolDef
 from tests.integration.servers import manage
+from tests.integration.support import fake_journal
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +65,7 @@ def test_the_authorization_query_reaches_the_mcp_server_as_a_bearer_token(
     tool = client.call(ConnectorToolRetrieve(connector_id=manage.CONNECTOR_ID, tool_name="add",
                                              authorization=token))
     assert tool.name == "add"
-    fake = servers["fake"]
-    assert fake is not None
-    seen = [json.loads(line) for line in Path(fake["journal"]).read_text().splitlines()
-            if token in line]
+    seen = fake_journal(servers, mentioning=token)
     assert {(entry["path"], entry["authorization"]) for entry in seen} == {
         ("/mcp", f"Bearer {token}")}
     assert "tools/list" in [entry["body"].get("method") for entry in seen]

@@ -7,26 +7,25 @@ exact, so the values that come back through llama-stack are compared exactly.
 from __future__ import annotations
 
 import base64
-import json
 import math
 import struct
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
 
 from llamastack import LlamaStackClient
 from llamastack.endpoints import EmbeddingCreate
 from llamastack.models import OpenAIEmbeddingsResponse
-from tests.integration.conftest import EMBEDDING_MODEL_07
+from tests.integration.conftest import EMBEDDING_MODEL
 from tests.integration.servers import fake_openai, manage
+from tests.integration.support import fake_journal
 
 
 def test_float_embeddings_are_the_backends_vectors(client: LlamaStackClient) -> None:
-    result = client.call(EmbeddingCreate(model=EMBEDDING_MODEL_07, input=["hello world", "capital city"]))
+    result = client.call(EmbeddingCreate(model=EMBEDDING_MODEL, input=["hello world", "capital city"]))
 
     assert isinstance(result, OpenAIEmbeddingsResponse)
-    assert result.object == "list" and result.model == EMBEDDING_MODEL_07
+    assert result.object == "list" and result.model == EMBEDDING_MODEL
     assert [(d.object, d.index) for d in result.data] == [("embedding", 0), ("embedding", 1)]
     assert [d.embedding for d in result.data] == [fake_openai.embed("hello world"),
                                                   fake_openai.embed("capital city")]
@@ -40,9 +39,9 @@ def test_float_embeddings_are_the_backends_vectors(client: LlamaStackClient) -> 
 def test_the_server_passes_the_encoding_format_to_the_backend(
         client: LlamaStackClient, servers: manage.State, encoding: Literal["float", "base64"] | None) -> None:
     text = f"journal check for {encoding} encoding"
-    client.call(EmbeddingCreate(model=EMBEDDING_MODEL_07, input=text, encoding_format=encoding))
+    client.call(EmbeddingCreate(model=EMBEDDING_MODEL, input=text, encoding_format=encoding))
 
-    [sent] = [entry["body"] for entry in journal(servers)
+    [sent] = [entry["body"] for entry in fake_journal(servers)
               if entry["path"] == "/v1/embeddings" and entry["body"].get("input") in (text, [text])]
     # 0.7.3 fills in its default "float" when the client sends none.
     assert sent["encoding_format"] == (encoding or "float")
@@ -50,7 +49,7 @@ def test_the_server_passes_the_encoding_format_to_the_backend(
 
 
 def test_base64_embeddings_decode_to_the_same_vector(client: LlamaStackClient) -> None:
-    result = client.call(EmbeddingCreate(model=EMBEDDING_MODEL_07, input="hello world",
+    result = client.call(EmbeddingCreate(model=EMBEDDING_MODEL, input="hello world",
                                          encoding_format="base64"))
 
     encoded = result.data[0].embedding
@@ -60,14 +59,6 @@ def test_base64_embeddings_decode_to_the_same_vector(client: LlamaStackClient) -
 
 
 def test_dimensions_are_passed_to_the_backend(client: LlamaStackClient) -> None:
-    result = client.call(EmbeddingCreate(model=EMBEDDING_MODEL_07, input="hello world", dimensions=8))
+    result = client.call(EmbeddingCreate(model=EMBEDDING_MODEL, input="hello world", dimensions=8))
 
     assert result.data[0].embedding == fake_openai.embed("hello world", dim=8)
-
-
-def journal(servers: manage.State) -> list[dict[str, Any]]:
-    """What llama-stack sent to the fake backend, one request per line."""
-    fake = servers["fake"]
-    assert fake is not None
-    lines = Path(fake["journal"]).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]

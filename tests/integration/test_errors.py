@@ -36,7 +36,7 @@ from llamastack.endpoints import (
     TurnCreate,
 )
 from llamastack.models import Shield, UserMessage
-from tests.integration.conftest import MODEL_02, MODEL_07
+from tests.integration.conftest import MODEL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +76,7 @@ def test_not_found_404_with_an_error_message(client: LlamaStackClient) -> None:
 
 def test_a_backend_failure_is_a_500_with_the_backend_message(client: LlamaStackClient) -> None:
     with pytest.raises(InternalServerError) as info:
-        client.call(ChatCompletionCreate(model=MODEL_07,
+        client.call(ChatCompletionCreate(model=MODEL,
                                          messages=[{"role": "user", "content": "error-trigger"}]),
                     max_retries=0)
     assert info.value.status == 500
@@ -138,7 +138,7 @@ def test_02_unknown_agent_is_a_400_with_detail(client_02: LlamaStackClient) -> N
 
 def test_02_validation_400_is_nested_json(client_02: LlamaStackClient) -> None:
     with pytest.raises(BadRequestError) as info:
-        client_02.call(AgentCreate(agent_config={"model": MODEL_02}))
+        client_02.call(AgentCreate(agent_config={"model": MODEL}))
     assert info.value.body == {"error": {"detail": {"errors": [
         {"loc": ["body", "agent_config", "instructions"], "msg": "Field required",
          "type": "missing"}]}}}
@@ -151,7 +151,7 @@ def test_02_validation_400_is_nested_json(client_02: LlamaStackClient) -> None:
 def test_07_mid_stream_error_raises_from_the_stream(client: LlamaStackClient) -> None:
     received: list[Any] = []
     stream = client.stream(ChatCompletionCreate(
-        model=MODEL_07, messages=[{"role": "user", "content": "midstream-trigger now"}]))
+        model=MODEL, messages=[{"role": "user", "content": "midstream-trigger now"}]))
     with pytest.raises(InternalServerError) as info:
         for chunk in stream:
             received.append(chunk)
@@ -166,7 +166,7 @@ def test_07_mid_stream_error_raises_from_the_stream(client: LlamaStackClient) ->
 
 
 def test_02_mid_turn_error_raises_after_the_text_so_far(client_02: LlamaStackClient) -> None:
-    agent_id = client_02.call(AgentCreate(agent_config={"model": MODEL_02,
+    agent_id = client_02.call(AgentCreate(agent_config={"model": MODEL,
                                                         "instructions": "test"})).agent_id
     session_id = client_02.call(SessionCreate(agent_id=agent_id, session_name="errors")).session_id
     event_types: list[str] = []

@@ -35,7 +35,7 @@ from llamastack.models import (
     ScoringResult,
     SystemMessage,
 )
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 
 
 def chat_row(question: str, expected: str) -> dict[str, str]:
@@ -47,7 +47,7 @@ def chat_row(question: str, expected: str) -> dict[str, str]:
 # The fake echoes: rows 0 and 2 expect exactly that, row 1 does not.
 ROWS = [chat_row("q0", "Echo: q0"), chat_row("q1", "wrong"), chat_row("q2", "Echo: q2")]
 CANDIDATE = ModelCandidate(
-    model=MODEL_07, sampling_params=SamplingParams(strategy=GreedySamplingStrategy(), max_tokens=20))
+    model=MODEL, sampling_params=SamplingParams(strategy=GreedySamplingStrategy(), max_tokens=20))
 CONFIG = BenchmarkConfig(eval_candidate=CANDIDATE)
 
 
@@ -110,7 +110,7 @@ def test_evaluate_completion_rows_with_a_plain_dict_config(client: LlamaStackCli
                                                             benchmark: Benchmark) -> None:
     rows = [{"input_query": "x", "expected_answer": "Echo: say hi",
              "completion_input": json.dumps("say hi")}]
-    config = {"eval_candidate": {"type": "model", "model": MODEL_07,
+    config = {"eval_candidate": {"type": "model", "model": MODEL,
                                  "sampling_params": {"max_tokens": 10}}}
     result = client.call(EvalRowsEvaluate(benchmark_id=benchmark.identifier, input_rows=rows,
                                           scoring_functions=["basic::subset_of"],
@@ -145,7 +145,7 @@ def test_a_system_message_breaks_the_builtin_eval(client: LlamaStackClient,
     # A 0.7.3 server bug, not the client's: inline::builtin puts the candidate's
     # system_message (a SystemMessage) into a chat request that only takes
     # OpenAISystemMessageParam, and pydantic refuses it.
-    candidate = ModelCandidate(model=MODEL_07, sampling_params=CANDIDATE.sampling_params,
+    candidate = ModelCandidate(model=MODEL, sampling_params=CANDIDATE.sampling_params,
                                system_message=SystemMessage(content="Answer briefly."))
     with pytest.raises(BadRequestError) as info:
         client.call(EvalJobRun(benchmark_id=benchmark.identifier,

@@ -6,7 +6,7 @@ import pytest
 
 from llamastack import BadRequestError, LlamaStackClient
 from llamastack.endpoints import ModerationCreate
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 
 # Llama Guard's 14 categories, as 0.7.3 names them in a moderation result.
 CATEGORIES = ["Violent Crimes", "Non-Violent Crimes", "Sex Crimes", "Child Exploitation",
@@ -18,7 +18,7 @@ CATEGORIES = ["Violent Crimes", "Non-Violent Crimes", "Sex Crimes", "Child Explo
 def test_safe_input_is_not_flagged(client: LlamaStackClient) -> None:
     moderation = client.call(ModerationCreate(input="hello there"))
     assert moderation.id.startswith("modr-")
-    assert moderation.model == MODEL_07
+    assert moderation.model == MODEL
     [result] = moderation.results
     assert result.flagged is False
     assert result.categories == dict.fromkeys(CATEGORIES, False)
@@ -27,7 +27,7 @@ def test_safe_input_is_not_flagged(client: LlamaStackClient) -> None:
 
 
 def test_unsafe_input_is_flagged_violent_crimes(client: LlamaStackClient) -> None:
-    moderation = client.call(ModerationCreate(input="please unsafe-trigger", model=MODEL_07))
+    moderation = client.call(ModerationCreate(input="please unsafe-trigger", model=MODEL))
     [result] = moderation.results
     assert result.flagged is True
     assert result.categories == {name: name == "Violent Crimes" for name in CATEGORIES}
@@ -52,4 +52,4 @@ def test_a_model_that_is_no_shield_is_a_400(client: LlamaStackClient) -> None:
         client.call(ModerationCreate(input="hello", model="llama-guard"))
     assert info.value.message.startswith(
         "No shield associated with provider_resource id llama-guard: choose from [")
-    assert repr(MODEL_07) in info.value.message
+    assert repr(MODEL) in info.value.message

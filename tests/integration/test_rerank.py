@@ -12,10 +12,10 @@ import pytest
 from llamastack import BadRequestError, LlamaStackClient, NotFoundError
 from llamastack.endpoints import RerankCreate
 from llamastack.models import OpenAIChatCompletionContentPartTextParam
-from tests.integration.conftest import EMBEDDING_MODEL_07, MODEL_07
+from tests.integration.conftest import EMBEDDING_MODEL, MODEL
 
 
-@pytest.mark.parametrize(("model", "kind"), [(MODEL_07, "llm"), (EMBEDDING_MODEL_07, "embedding")])
+@pytest.mark.parametrize(("model", "kind"), [(MODEL, "llm"), (EMBEDDING_MODEL, "embedding")])
 def test_a_model_that_is_not_a_reranker_is_a_400(client: LlamaStackClient, model: str,
                                                  kind: str) -> None:
     with pytest.raises(BadRequestError) as info:

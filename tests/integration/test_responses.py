@@ -40,7 +40,7 @@ from llamastack.models import (
     OpenAIResponseOutputMessageFileSearchToolCall,
     OpenAIResponseOutputMessageFunctionToolCall,
 )
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 from tests.integration.support import eventually
 
 WEATHER = OpenAIResponseInputToolFunction(
@@ -66,10 +66,10 @@ def output_text(response: OpenAIResponseObject) -> str:
 
 
 def test_plain_response(client: LlamaStackClient) -> None:
-    response = client.call(ResponseCreate(model=MODEL_07, input="hello world", metadata={"run": "plain"}))
+    response = client.call(ResponseCreate(model=MODEL, input="hello world", metadata={"run": "plain"}))
 
     assert response.id.startswith("resp_") and response.object == "response"
-    assert (response.status, response.model, response.store) == ("completed", MODEL_07, True)
+    assert (response.status, response.model, response.store) == ("completed", MODEL, True)
     assert response.metadata == {"run": "plain"}
     [message] = response.output
     assert isinstance(message, OpenAIResponseMessage) and message.role == "assistant"
@@ -81,14 +81,14 @@ def test_plain_response(client: LlamaStackClient) -> None:
 
 
 def test_instructions_are_kept_on_the_response(client: LlamaStackClient) -> None:
-    response = client.call(ResponseCreate(model=MODEL_07, input="hello there", instructions="be brief"))
+    response = client.call(ResponseCreate(model=MODEL, input="hello there", instructions="be brief"))
 
     assert response.instructions == "be brief"
     assert output_text(response) == "Echo: hello there"
 
 
 def test_streamed_response_events_in_order(client: LlamaStackClient) -> None:
-    with client.stream(ResponseCreate(model=MODEL_07, input="hello stream")) as stream:
+    with client.stream(ResponseCreate(model=MODEL, input="hello stream")) as stream:
         events = list(stream)
 
     assert [event.type for event in events] == TEXT_EVENTS
@@ -108,8 +108,8 @@ def test_streamed_response_events_in_order(client: LlamaStackClient) -> None:
 def test_response_in_a_conversation_adds_both_turns(client: LlamaStackClient) -> None:
     conversation = client.call(ConversationCreate(metadata={"topic": "responses"}))
     try:
-        first = client.call(ResponseCreate(model=MODEL_07, input="first turn", conversation=conversation.id))
-        second = client.call(ResponseCreate(model=MODEL_07, input="second turn",
+        first = client.call(ResponseCreate(model=MODEL, input="first turn", conversation=conversation.id))
+        second = client.call(ResponseCreate(model=MODEL, input="second turn",
                                             conversation=conversation.id))
 
         assert (output_text(first), output_text(second)) == ("Echo: first turn", "Echo: second turn")
@@ -133,7 +133,7 @@ def message_text(item: Any) -> str:
 
 
 def test_function_call_and_its_output(client: LlamaStackClient) -> None:
-    call_response = client.call(ResponseCreate(model=MODEL_07, input=QUESTION, tools=[WEATHER]))
+    call_response = client.call(ResponseCreate(model=MODEL, input=QUESTION, tools=[WEATHER]))
 
     [call] = call_response.output
     assert isinstance(call, OpenAIResponseOutputMessageFunctionToolCall)
@@ -143,14 +143,14 @@ def test_function_call_and_its_output(client: LlamaStackClient) -> None:
     assert call_response.tools == [WEATHER]
 
     answer = client.call(ResponseCreate(
-        model=MODEL_07, tools=[WEATHER], previous_response_id=call_response.id,
+        model=MODEL, tools=[WEATHER], previous_response_id=call_response.id,
         input=[OpenAIResponseInputFunctionToolCallOutput(call_id=call.call_id, output="sunny")]))
 
     assert output_text(answer) == "Tool result: sunny"
 
 
 def test_streamed_function_call(client: LlamaStackClient) -> None:
-    with client.stream(ResponseCreate(model=MODEL_07, input=QUESTION, tools=[WEATHER])) as stream:
+    with client.stream(ResponseCreate(model=MODEL, input=QUESTION, tools=[WEATHER])) as stream:
         events = list(stream)
 
     assert [event.type for event in events] == [
@@ -182,7 +182,7 @@ def test_file_search_over_a_vector_store(client: LlamaStackClient, france_store:
     store_id, file_id = france_store
     # The fake calls the tool its input names; the tool's results come back as the answer.
     response = client.call(ResponseCreate(
-        model=MODEL_07, input="file_search: capital of France",
+        model=MODEL, input="file_search: capital of France",
         tools=[{"type": "file_search", "vector_store_ids": [store_id]}],
         include=["file_search_call.results"]))
 
@@ -207,7 +207,7 @@ def test_file_search_over_a_vector_store(client: LlamaStackClient, france_store:
 
 def test_streamed_file_search(client: LlamaStackClient, france_store: tuple[str, str]) -> None:
     store_id, _ = france_store
-    spec = ResponseCreate(model=MODEL_07, input="file_search: capital of France",
+    spec = ResponseCreate(model=MODEL, input="file_search: capital of France",
                           tools=[{"type": "file_search", "vector_store_ids": [store_id]}])
     with client.stream(spec) as stream:
         types = [event.type for event in stream]
@@ -220,11 +220,11 @@ def test_streamed_file_search(client: LlamaStackClient, france_store: tuple[str,
 
 
 def test_retrieve_list_and_delete(client: LlamaStackClient) -> None:
-    made = client.call(ResponseCreate(model=MODEL_07, input="keep me"))
+    made = client.call(ResponseCreate(model=MODEL, input="keep me"))
 
     assert client.call(ResponseRetrieve(response_id=made.id)) == made
     # Newest first, but only by a created_at in whole seconds: look past same-second siblings.
-    listed = client.call(ResponseList(model=MODEL_07, order="desc", limit=100))
+    listed = client.call(ResponseList(model=MODEL, order="desc", limit=100))
     assert made.id in [r.id for r in listed.data]
     [entry] = [r for r in listed.data if r.id == made.id]
     assert entry.output == made.output
@@ -238,8 +238,8 @@ def test_retrieve_list_and_delete(client: LlamaStackClient) -> None:
 
 def test_paginate_responses_follows_the_servers_cursor(client: LlamaStackClient) -> None:
     for n in range(3):
-        client.call(ResponseCreate(model=MODEL_07, input=f"page item {n}"))
-    spec = ResponseList(model=MODEL_07, order="asc", limit=2)
+        client.call(ResponseCreate(model=MODEL, input=f"page item {n}"))
+    spec = ResponseList(model=MODEL, order="asc", limit=2)
 
     walked: list[str] = []
     page_count = 0
@@ -252,12 +252,12 @@ def test_paginate_responses_follows_the_servers_cursor(client: LlamaStackClient)
         spec = dataclasses.replace(spec, after=page.last_id)
 
     assert page_count >= 2
-    assert [r.id for r in client.paginate(ResponseList(model=MODEL_07, order="asc", limit=2))] == walked
+    assert [r.id for r in client.paginate(ResponseList(model=MODEL, order="asc", limit=2))] == walked
 
 
 def test_input_items_list_and_paginate(client: LlamaStackClient) -> None:
     inputs = [OpenAIResponseMessage(id=f"msg_in_{n}", role="user", content=f"input {n}") for n in range(5)]
-    response = client.call(ResponseCreate(model=MODEL_07, input=inputs))
+    response = client.call(ResponseCreate(model=MODEL, input=inputs))
     assert output_text(response) == "Echo: input 4"
 
     newest_first = client.call(ResponseInputItemList(response_id=response.id))
@@ -275,7 +275,7 @@ def test_input_items_list_and_paginate(client: LlamaStackClient) -> None:
 
 
 def test_a_background_response_completes_and_then_cannot_be_cancelled(client: LlamaStackClient) -> None:
-    queued = client.call(ResponseCreate(model=MODEL_07, input="in the background", background=True))
+    queued = client.call(ResponseCreate(model=MODEL, input="in the background", background=True))
     assert queued.background is True and queued.status in ("queued", "in_progress", "completed")
 
     done = eventually(lambda: client.call(ResponseRetrieve(response_id=queued.id)),
@@ -292,7 +292,7 @@ def test_a_background_response_completes_and_then_cannot_be_cancelled(client: Ll
 
 
 def test_cancel_refuses_a_foreground_response(client: LlamaStackClient) -> None:
-    response = client.call(ResponseCreate(model=MODEL_07, input="foreground"))
+    response = client.call(ResponseCreate(model=MODEL, input="foreground"))
 
     with pytest.raises(ConflictError, match="only background responses can be cancelled"):
         client.call(ResponseCancel(response_id=response.id), max_retries=0)

@@ -27,7 +27,7 @@ from llamastack.models import (
     ScoringFn,
     ScoringResult,
 )
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 
 BUILTIN_FUNCTIONS = {
     "basic::equality", "basic::subset_of", "basic::regex_parser_multiple_choice_answer",
@@ -70,7 +70,7 @@ def test_retrieve_a_builtin_function(client: LlamaStackClient) -> None:
 def test_register_retrieve_use_and_unregister_a_judge(client: LlamaStackClient) -> None:
     fn_id = f"it-judge-{uuid.uuid4().hex[:8]}"
     params = LLMAsJudgeScoringFnParams(
-        judge_model=MODEL_07, prompt_template="Rate {generated_answer} against {expected_answer}",
+        judge_model=MODEL, prompt_template="Rate {generated_answer} against {expected_answer}",
         judge_score_regexes=[r"Echo: Rate (\w+)"], aggregation_functions=[])
     assert client.call(ScoringFunctionRegister(
         scoring_fn_id=fn_id, description="judge by echo", return_type=NumberType(),

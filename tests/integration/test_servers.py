@@ -3,22 +3,19 @@ its exact version, and exposes the same model ids, so cross-line tests can share
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import pytest
 
 from tests.integration.conftest import EMBEDDING_MODEL, LINES, MODEL, LineServer
 from tests.integration.servers import manage
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+from tests.integration.servers.httpkit import http
 
 
 def get_json(url: str) -> Any:
-    with _OPENER.open(url, timeout=30) as resp:
-        assert resp.status == 200, (url, resp.status)
-        return json.loads(resp.read())
+    reply = http("GET", url, timeout=30)  # no proxy: the servers are on 127.0.0.1
+    assert reply.status == 200, (url, reply.status)
+    return reply.json
 
 
 def model_ids(base_url: str, line: str) -> list[str]:

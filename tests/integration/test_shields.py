@@ -10,10 +10,10 @@ import pytest
 from llamastack import BadRequestError, LlamaStackClient, Spec
 from llamastack.endpoints import ShieldList, ShieldRegister, ShieldRetrieve, ShieldUnregister
 from llamastack.models import Shield
-from tests.integration.conftest import MODEL_07
+from tests.integration.conftest import MODEL
 
 # The run config registers one shield: Llama Guard, asking the fake LLM.
-LLAMA_GUARD = Shield(identifier="llama-guard", provider_resource_id=MODEL_07,
+LLAMA_GUARD = Shield(identifier="llama-guard", provider_resource_id=MODEL,
                      provider_id="llama-guard", type="shield", params={})
 
 
@@ -29,8 +29,8 @@ def test_retrieve_the_configured_shield(client: LlamaStackClient) -> None:
 def test_register_retrieve_list_and_unregister(client: LlamaStackClient) -> None:
     shield_id = f"it-guard-{uuid.uuid4().hex[:8]}"
     registered = client.call(ShieldRegister(shield_id=shield_id, provider_id="llama-guard",
-                                            provider_shield_id=MODEL_07))
-    expected = Shield(identifier=shield_id, provider_resource_id=MODEL_07,
+                                            provider_shield_id=MODEL))
+    expected = Shield(identifier=shield_id, provider_resource_id=MODEL,
                       provider_id="llama-guard", type="shield", params={})
     assert registered == expected
     assert client.call(ShieldRetrieve(identifier=shield_id)) == expected

@@ -15,7 +15,7 @@ from llamastack.endpoints import (
     VectorStoreDelete,
 )
 from llamastack.models import ChunkMetadata, EmbeddedChunk, TextContentItem
-from tests.integration.conftest import EMBEDDING_MODEL_07
+from tests.integration.conftest import EMBEDDING_MODEL
 from tests.integration.servers import fake_openai
 
 SENTENCES = {
@@ -26,12 +26,12 @@ SENTENCES = {
 
 
 def chunk(client: LlamaStackClient, chunk_id: str, text: str) -> EmbeddedChunk:
-    [data] = client.call(EmbeddingCreate(model=EMBEDDING_MODEL_07, input=text)).data
+    [data] = client.call(EmbeddingCreate(model=EMBEDDING_MODEL, input=text)).data
     assert isinstance(data.embedding, list)
     return EmbeddedChunk(
         content=text, chunk_id=chunk_id, metadata={"document_id": f"doc-{chunk_id}", "city": chunk_id},
         chunk_metadata=ChunkMetadata(chunk_id=chunk_id, document_id=f"doc-{chunk_id}", source="tests"),
-        embedding=data.embedding, embedding_model=EMBEDDING_MODEL_07, embedding_dimension=16)
+        embedding=data.embedding, embedding_model=EMBEDDING_MODEL, embedding_dimension=16)
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_insert_then_query_ranks_by_shared_words(client: LlamaStackClient, store
     assert best.metadata == {"document_id": "doc-rome", "city": "rome"}
     assert best.chunk_metadata.document_id == "doc-rome" and best.chunk_metadata.source == "tests"
     assert best.embedding == fake_openai.embed(SENTENCES["rome"])
-    assert (best.embedding_model, best.embedding_dimension) == (EMBEDDING_MODEL_07, 16)
+    assert (best.embedding_model, best.embedding_dimension) == (EMBEDDING_MODEL, 16)
 
 
 def test_query_params_limit_the_chunks(client: LlamaStackClient, store_id: str) -> None:
@@ -77,7 +77,7 @@ def test_query_with_a_content_item(client: LlamaStackClient, store_id: str) -> N
 
 def test_a_chunk_without_chunk_metadata_is_refused(client: LlamaStackClient, store_id: str) -> None:
     bare = {"content": "no metadata", "chunk_id": "bare", "embedding": fake_openai.embed("no metadata"),
-            "embedding_model": EMBEDDING_MODEL_07, "embedding_dimension": 16}
+            "embedding_model": EMBEDDING_MODEL, "embedding_dimension": 16}
 
     with pytest.raises(BadRequestError, match="chunk_metadata"):
         client.call(VectorIOInsert(vector_store_id=store_id, chunks=[bare]))

@@ -34,12 +34,12 @@ from llamastack.endpoints import (
     VectorStoreUpdate,
 )
 from llamastack.models import VectorStoreChunkingStrategyStatic, VectorStoreObject
-from tests.integration.conftest import EMBEDDING_MODEL_07
+from tests.integration.conftest import EMBEDDING_MODEL
 from tests.integration.support import eventually
 
 FRANCE = b"Paris is the capital of France."
 GERMANY = b"Berlin is the capital of Germany."
-EMBEDDING = {"embedding_model": EMBEDDING_MODEL_07, "embedding_dimension": 16}
+EMBEDDING = {"embedding_model": EMBEDDING_MODEL, "embedding_dimension": 16}
 
 
 class Cleanup:
@@ -98,7 +98,7 @@ def test_create_with_the_embedding_model_and_files(client: LlamaStackClient, mad
     assert (store.name, store.status) == ("docs", "completed")
     assert (store.file_counts.completed, store.file_counts.total, store.file_counts.failed) == (1, 1, 0)
     assert store.metadata == {"team": "search", "provider_id": "faiss", "provider_vector_store_id": store.id,
-                              "embedding_model": EMBEDDING_MODEL_07,
+                              "embedding_model": EMBEDDING_MODEL,
                               "embedding_dimension": "16"}  # a string on 0.7.3
     fetched = client.call(VectorStoreRetrieve(vector_store_id=store.id))
     assert (fetched.id, fetched.name, fetched.metadata, fetched.file_counts) == (
@@ -111,7 +111,7 @@ def test_without_an_embedding_model_the_default_is_used(client: LlamaStackClient
 
     assert store.metadata is not None
     assert (store.metadata["embedding_model"], store.metadata["embedding_dimension"]) == (
-        EMBEDDING_MODEL_07, "16")
+        EMBEDDING_MODEL, "16")
     assert store.file_counts.total == 0
 
 

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .fake_openai import EMBED_DIM, EMBED_ID, LLM_ID
+from .install import ALL_LINES
+
 __all__ = [
     "CONFIGS",
     "CONNECTOR_ID",
@@ -28,13 +31,11 @@ __all__ = [
 
 JSON = dict[str, Any]
 
-# Names the configs give to things; tests use them.
+# Names the configs give to things; tests use them. The model ids and the embedding size are the
+# fake backend's (LLM_ID, EMBED_ID, EMBED_DIM above): the servers register what it serves.
 FAKE_PROVIDER = "fake-openai"  # the inference provider id on every line (0.2 too, with remote::vllm)
-LLM_ID = "fake-llm"
-EMBED_ID = "fake-embed"
 LLM = f"{FAKE_PROVIDER}/{LLM_ID}"
 EMBED = f"{FAKE_PROVIDER}/{EMBED_ID}"
-EMBED_DIM = 16  # must equal fake_openai.EMBED_DIM
 SHIELD_ID = "llama-guard"
 CONNECTOR_ID = "fake-mcp"  # connector to the fake backend's MCP endpoint (0.4-0.7)
 RAG_TOOLGROUP_ID = "builtin::rag"  # knowledge_search (0.2-0.6)
@@ -294,5 +295,5 @@ def config_for(line: str) -> Callable[[Path, str, int], JSON]:
 
 
 CONFIGS: dict[str, Callable[[Path, str, int], JSON]] = {
-    line: config_for(line) for line in ("0.7", "0.6", "0.5", "0.4", "0.3", "0.2")
+    line: config_for(line) for line in ALL_LINES
 }

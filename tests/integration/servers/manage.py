@@ -28,19 +28,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
 
-from .configs import (
-    CONFIGS,
-    CONNECTOR_ID,
-    EMBED,
-    EMBED_DIM,
-    EMBED_ID,
-    FAKE_PROVIDER,
-    LLM,
-    LLM_ID,
-    MCP_TOOLGROUP_ID,
-    RAG_TOOLGROUP_ID,
-    SHIELD_ID,
-)
+from .configs import CONFIGS, CONNECTOR_ID, EMBED, LLM
 from .install import (
     ALL_LINES,
     LINES,
@@ -52,22 +40,13 @@ from .install import (
     tiktoken_dir,
     venv_dir,
 )
-from .processes import alive, free_port, http_get, kill_group, spawn, start_ticks, wait_healthy
+from .processes import alive, free_port, http_get, kill_group, kill_groups, spawn, start_ticks, wait_healthy
 
 __all__ = [
     "ALL_LINES",
     "CONNECTOR_ID",
     "EMBED",
-    "EMBED_DIM",
-    "EMBED_ID",
-    "FAKE_OPENAI_PROVIDER",
-    "FAKE_PROVIDER",
-    "LINES",
     "LLM",
-    "LLM_ID",
-    "MCP_TOOLGROUP_ID",
-    "RAG_TOOLGROUP_ID",
-    "SHIELD_ID",
     "VERSIONS",
     "FakeInfo",
     "ServerInfo",
@@ -88,7 +67,6 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
 FAKE_MODULE = "tests.integration.servers.fake_openai"
 HEALTH_TIMEOUT = 90.0  # six lines starting at once on two cores: 0.2 alone needs ~10 s
-FAKE_OPENAI_PROVIDER = FAKE_PROVIDER  # the older name of the same id
 VERSIONS: dict[str, str] = {name: line.version for name, line in LINES.items()}
 
 
@@ -335,13 +313,13 @@ def stop_servers(state_dir: str | os.PathLike[str] | None = None) -> list[int]:
     state = read_state(root)
     if state is None:
         return []
-    procs: list[ProcessInfo] = list(state["servers"].values())
-    if state["fake"] is not None:
-        procs.append(state["fake"])  # the backend last: servers may still talk to it
-    for info in procs:
-        kill_group(info["pid"], info["start_ticks"])
+    servers: list[ProcessInfo] = list(state["servers"].values())
+    fake: list[ProcessInfo] = [state["fake"]] if state["fake"] is not None else []
+    # All servers together, then the backend: servers may still talk to it while they stop.
+    for procs in (servers, fake):
+        kill_groups([(info["pid"], info["start_ticks"]) for info in procs])
     _state_file(root).unlink(missing_ok=True)
-    return [info["pid"] for info in procs]
+    return [info["pid"] for info in [*servers, *fake]]
 
 
 def status(state_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from typing import Any
 from . import fake_model
 from .configs import CONNECTOR_ID, EMBED, EMBED_DIM, LLM, SHIELD_ID, mcp_url
 from .httpkit import Run, http, multipart, route
+from .install import LINES
 
 __all__ = ["DOC", "WEATHER_CHAT_TOOL", "WEATHER_RESPONSES_TOOL", "probe_line"]
 
-VERSIONS = {"0.7": "0.7.3", "0.6": "0.6.1", "0.5": "0.5.4", "0.4": "0.4.7", "0.3": "0.3.5", "0.2": "0.2.24"}
 WEATHER_PARAMETERS = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
 WEATHER_CHAT_TOOL = {
     "type": "function",
@@ -84,7 +84,7 @@ def probe_line(r: Run, fake_base_url: str) -> None:
 
 def _health(r: Run, ctx: dict[str, Any]) -> None:
     assert r.call("GET_v1_health", "GET", "/v1/health").json == {"status": "OK"}
-    assert r.call("GET_v1_version", "GET", "/v1/version").json == {"version": VERSIONS[r.line]}
+    assert r.call("GET_v1_version", "GET", "/v1/version").json == {"version": LINES[r.line].version}
 
 
 def _models(r: Run, ctx: dict[str, Any]) -> None:

@@ -9,14 +9,22 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from .httpkit import http
 from .install import tail
 
-__all__ = ["alive", "free_port", "http_get", "kill_group", "spawn", "start_ticks", "wait_healthy"]
+__all__ = [
+    "alive",
+    "free_port",
+    "http_get",
+    "kill_group",
+    "kill_groups",
+    "spawn",
+    "start_ticks",
+    "wait_healthy",
+]
 
 # Popen objects of children this interpreter started, so stop() can reap them.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
@@ -36,16 +44,16 @@ def start_ticks(pid: int) -> int:
     return int(fields[19]) if fields else -1
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes in process group ``pgid``."""
-    members: list[int] = []
+def live_groups(pgids: Collection[int]) -> set[int]:
+    """Those of the process groups ``pgids`` that still have a live (non-zombie) member."""
+    live: set[int] = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         fields = proc_stat(int(entry))
-        if fields and fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
+        if fields and fields[0] != "Z" and int(fields[2]) in pgids:
+            live.add(int(fields[2]))
+    return live
 
 
 def reap() -> None:
@@ -60,18 +68,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
 def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     """GET without any proxy; returns (status, body); status 0 when nothing answers."""
     try:
-        with _OPENER.open(url, timeout=timeout) as resp:
-            return int(resp.status), resp.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
+        reply = http("GET", url, timeout=timeout)
     except (OSError, ValueError):
         return 0, b""
+    return reply.status, reply.raw
 
 
 def spawn(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path) -> int:
@@ -110,26 +113,41 @@ def wait_healthy(pid: int, url: str, log: Path, timeout: float, what: str) -> No
 
 
 def kill_group(pgid: int, recorded_ticks: int, grace: float = 10.0) -> None:
-    """SIGTERM the process group, then SIGKILL what is left after ``grace`` seconds.
+    """Stop one process group, as :func:`kill_groups` does."""
+    kill_groups([(pgid, recorded_ticks)], grace)
 
-    Nothing is sent when the leader's /proc start time differs from ``recorded_ticks``.
+
+def kill_groups(groups: Sequence[tuple[int, int]], grace: float = 10.0) -> None:
+    """SIGTERM every process group, then SIGKILL what is left after ``grace`` seconds.
+
+    ``groups`` holds ``(pgid, recorded_ticks)`` pairs. The groups get each signal together and
+    are waited for together, so stopping six servers takes as long as the slowest one. Nothing is
+    sent to a group whose leader's /proc start time differs from ``recorded_ticks``.
     """
-    leader = proc_stat(pgid)
-    if leader is not None and leader[0] != "Z" and start_ticks(pgid) != recorded_ticks:
-        return  # the pid now belongs to somebody else; its group is not ours
+    ours = [pgid for pgid, recorded_ticks in groups if _leader_matches(pgid, recorded_ticks)]
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        if not group_members(pgid):
+        left = live_groups(ours)
+        if not left:
             break
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, sig)
+        for pgid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             reap()
-            if not group_members(pgid):
+            if not live_groups(ours):
                 break
             time.sleep(0.05)
     reap()
-    proc = _CHILDREN.pop(pgid, None)
-    if proc is not None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
+    for pgid in ours:
+        proc = _CHILDREN.pop(pgid, None)
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+
+
+def _leader_matches(pgid: int, recorded_ticks: int) -> bool:
+    """False when the pid now belongs to somebody else, so its group is not ours (a leader that
+    is gone or a zombie still leaves its group ours: its children may live on)."""
+    leader = proc_stat(pgid)
+    return leader is None or leader[0] == "Z" or start_ticks(pgid) == recorded_ticks
