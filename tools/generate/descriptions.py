@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from tools.generate.definitions import SpecDef
+from tools.generate.documents import request_body_schema
 from tools.generate.formatting import LIST_ITEM
 
 __all__ = [
@@ -114,15 +115,8 @@ def operation_field_description(document: dict[str, Any], operation: dict[str, A
     for parameter in operation.get("parameters", []):
         if parameter.get("name") == wire:
             return parameter_description(parameter)
-    body = operation.get("requestBody")
-    if not body:
-        return ""
-    content = body["content"]
-    media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
-    schema = content[media]["schema"]
-    while "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return property_description(schema, wire)
+    body = request_body_schema(document, operation)
+    return "" if body is None else property_description(body, wire)
 
 
 def describe_from_other_lines(documents: dict[str, Any], spec: SpecDef) -> None:

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from tools.generate.definitions import GeneratorError, LineRoute, SpecDef
-from tools.generate.documents import DOCUMENTS
+from tools.generate.documents import DOCUMENTS, request_body_schema
 from tools.generate.errata import BROKEN_ON_LINE, CARRIED_UNDOCUMENTED, ROUTE_ERRATA
 
 __all__ = [
@@ -130,14 +130,9 @@ def known_fields(documents: dict[str, Any], name: str, route: LineRoute) -> set[
     if op is None:
         return None
     names = {p["name"] for p in op.get("parameters", []) if p.get("in") != "path"}
-    body = op.get("requestBody")
-    if body:
-        content = body["content"]
-        media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
-        schema = content[media]["schema"]
-        while "$ref" in schema:
-            schema = documents[route.line]["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-        names |= set(schema.get("properties") or {})
+    body = request_body_schema(documents[route.line], op)
+    if body is not None:
+        names |= set(body.get("properties") or {})
     return (names | CARRIED_UNDOCUMENTED.get((name, route.line), set())) - BROKEN_ON_LINE.get(
         (name, route.line), set())
 

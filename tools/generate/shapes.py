@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.generate.definitions import SpecDef
+from tools.generate.documents import request_body_schema
 from tools.generate.errata import DOCUMENT_ONLY_REQUIREMENTS, ERRATA_NULLABLE, RESPONSE_OVERRIDES
 from tools.generate.lines import SERVER_LINES
 
@@ -297,10 +298,8 @@ def fields(walk: _Walk, line: str, op: dict[str, Any]) -> dict[str, tuple[str, b
     body properties."""
     out = {p["name"]: (p["in"], bool(p.get("required")), p.get("schema") or {})
            for p in op.get("parameters", []) if p.get("in") != "path"}
-    if op.get("requestBody"):
-        content = op["requestBody"]["content"]
-        media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
-        _, body = walk.resolve(line, content[media]["schema"])
+    body = request_body_schema(walk.documents[line], op)
+    if body is not None:
         for prop, node in (body.get("properties") or {}).items():
             out[prop] = ("body", prop in required(body) and not nullable(node), node)
     return out
