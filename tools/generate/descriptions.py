@@ -15,6 +15,7 @@ from typing import Any
 from tools.generate.definitions import SpecDef
 from tools.generate.documents import request_body_schema
 from tools.generate.formatting import LIST_ITEM
+from tools.generate.naming import base_name
 
 __all__ = [
     "describe_from_other_lines",
@@ -99,7 +100,7 @@ def other_versions(documents: dict[str, Any], line: str, schema_name: str) -> li
     description the source document lacks is looked up. The 0.4 and later documents, which
     pydantic writes, describe far fewer properties than 0.2 and 0.3 did (0.7's
     ``OpenAIResponseObject`` describes none of its 32, 0.3's all of its 16)."""
-    base = re.sub(r"-(Input|Output)$", "", schema_name)
+    base = base_name(schema_name)
     found = []
     for other in reversed(list(documents)):
         schemas = documents[other]["components"]["schemas"]

@@ -26,6 +26,7 @@ from tools.generate.definitions import SpecDef
 from tools.generate.documents import request_body_schema
 from tools.generate.errata import DOCUMENT_ONLY_REQUIREMENTS, ERRATA_NULLABLE, RESPONSE_OVERRIDES
 from tools.generate.lines import SERVER_LINES
+from tools.generate.naming import base_name
 
 __all__ = [
     "Difference",
@@ -64,7 +65,7 @@ class _Walk:
         while "$ref" in node:
             name = node["$ref"].rsplit("/", 1)[-1]
             node = schemas[name]
-        return (re.sub(r"-(Input|Output)$", "", name) if name else None), node
+        return (base_name(name) if name else None), node
 
     # --- comparing two schema nodes -----------------------------------------------------------
 
@@ -257,7 +258,7 @@ def arms(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 def ref_name(node: dict[str, Any]) -> str | None:
     ref = node.get("$ref")
-    return re.sub(r"-(Input|Output)$", "", ref.rsplit("/", 1)[-1]) if ref else None
+    return base_name(ref.rsplit("/", 1)[-1]) if ref else None
 
 
 def discriminator(node: dict[str, Any]) -> str | None:
