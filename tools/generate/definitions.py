@@ -126,9 +126,13 @@ class SpecDef:
     paging: str | None
     stream_only: bool
     deps: set[str]
-    lines: tuple[str, ...] = ()  # every line that serves it, oldest first
-    routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> its route, for those lines
+    routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> route, each line serving it
     description: str = ""  # what the operation's description adds to its summary (``doc``)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Every line that serves the spec, oldest first (lines.assign_lines sets the routes)."""
+        return tuple(self.routes)
 
 
 def ordered_fields(spec: SpecDef) -> list[SpecField]:

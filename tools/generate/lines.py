@@ -138,15 +138,14 @@ def known_fields(documents: dict[str, Any], name: str, route: LineRoute) -> set[
 
 
 def assign_lines(documents: dict[str, Any], indexes: dict[str, OperationIndex], spec: SpecDef) -> None:
-    """Set the spec's lines and routes (method and path become the newest line's route) and each field's
+    """Set the spec's routes (method and path become the newest line's route) and each field's
     lines, where fewer lines carry it than serve the spec (``indexes``: operation_indexes)."""
     routes = line_routes(documents, indexes, spec.name, spec.method, spec.path)
     if spec.line not in routes:
         raise GeneratorError(f"{spec.name}: its own {spec.line} document does not serve it by the rules")
     newest = routes[max(routes, key=SERVER_LINES.index)]
     spec.method, spec.path = newest.method, newest.path
-    spec.lines = tuple(routes)
-    spec.routes = {line: route for line, route in routes.items()}
+    spec.routes = routes
     known = {line: known_fields(documents, spec.name, route) for line, route in routes.items()}
     for spec_field in spec.fields:
         if spec_field.location == "path":
