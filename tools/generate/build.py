@@ -25,7 +25,7 @@ from tools.generate.descriptions import (
 )
 from tools.generate.documents import SOURCE_LINES
 from tools.generate.errata import ERRATA_LOCATIONS, RESPONSE_OVERRIDES, STREAM_ONLY
-from tools.generate.lines import assign_lines
+from tools.generate.lines import assign_lines, operation_indexes
 from tools.generate.naming import SPEC_RESERVED, camel, python_name
 from tools.generate.schemas import Builder, is_nullable
 from tools.generate.type_text import render
@@ -46,8 +46,9 @@ def build(documents: dict[str, Any]) -> Builder:
         raise GeneratorError("two operations share a spec name")
     for line, method, path, group, name in sorted(OPERATIONS, key=lambda op: op[0] != "0.7"):
         add_operation(builder, line, method, path, group, name)
+    indexes = operation_indexes(documents)
     for spec in builder.specs:
-        assign_lines(documents, spec)
+        assign_lines(documents, indexes, spec)
         describe_from_other_lines(documents, spec)
     clash = set(names) & set(builder.defs)
     if clash:

@@ -17,6 +17,7 @@ __all__ = [
     "SpecField",
     "T",
     "optional",
+    "ordered_fields",
     "refs",
     "strip_optional",
 ]
@@ -125,9 +126,21 @@ class SpecDef:
     paging: str | None
     stream_only: bool
     deps: set[str]
-    lines: tuple[str, ...] = ()  # every line that serves it, oldest first
-    routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> its route, for those lines
+    routes: dict[str, LineRoute] = field(default_factory=dict)  # line -> route, each line serving it
     description: str = ""  # what the operation's description adds to its summary (``doc``)
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Every line that serves the spec, oldest first (lines.assign_lines sets the routes)."""
+        return tuple(self.routes)
+
+
+def ordered_fields(spec: SpecDef) -> list[SpecField]:
+    """The order a spec's fields are declared (emit_endpoints) and documented (emit_api) in:
+    path parameters, then the required fields, then the optional ones."""
+    path = [f for f in spec.fields if f.location == "path"]
+    rest = [f for f in spec.fields if f.location != "path"]
+    return path + [f for f in rest if f.required] + [f for f in rest if not f.required]
 
 
 def refs(t: Any) -> set[str]:

@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from tools.generate.definitions import SpecDef
+from tools.generate.documents import request_body_schema
 from tools.generate.formatting import LIST_ITEM
+from tools.generate.naming import base_name
 
 __all__ = [
     "describe_from_other_lines",
@@ -98,7 +100,7 @@ def other_versions(documents: dict[str, Any], line: str, schema_name: str) -> li
     description the source document lacks is looked up. The 0.4 and later documents, which
     pydantic writes, describe far fewer properties than 0.2 and 0.3 did (0.7's
     ``OpenAIResponseObject`` describes none of its 32, 0.3's all of its 16)."""
-    base = re.sub(r"-(Input|Output)$", "", schema_name)
+    base = base_name(schema_name)
     found = []
     for other in reversed(list(documents)):
         schemas = documents[other]["components"]["schemas"]
@@ -114,15 +116,8 @@ def operation_field_description(document: dict[str, Any], operation: dict[str, A
     for parameter in operation.get("parameters", []):
         if parameter.get("name") == wire:
             return parameter_description(parameter)
-    body = operation.get("requestBody")
-    if not body:
-        return ""
-    content = body["content"]
-    media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
-    schema = content[media]["schema"]
-    while "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return property_description(schema, wire)
+    body = request_body_schema(document, operation)
+    return "" if body is None else property_description(body, wire)
 
 
 def describe_from_other_lines(documents: dict[str, Any], spec: SpecDef) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "SPECS",
     "apply_errata",
     "load_documents",
+    "request_body_schema",
     "sources",
     "union",
 ]
@@ -90,6 +91,20 @@ def apply_errata(documents: dict[str, Any]) -> None:
         original = properties[prop]
         described = {"description": original["description"]} if "description" in original else {}
         properties[prop] = {**copy.deepcopy(replacement), **described}
+
+
+def request_body_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of an operation's request body, its $refs followed: the multipart form where
+    the operation takes one, else the JSON body; None: the operation takes no body."""
+    body = operation.get("requestBody")
+    if not body:
+        return None
+    content = body["content"]
+    media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
+    schema: dict[str, Any] = content[media]["schema"]
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
 
 
 def sources(lines: Iterable[str]) -> str:

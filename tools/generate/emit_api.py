@@ -13,7 +13,7 @@ from pathlib import Path
 
 from llamastack.cli.naming import spec_registry
 from tools.generate.catalog import GROUP_TITLES, GROUPS
-from tools.generate.definitions import Definition, SpecDef, SpecField
+from tools.generate.definitions import Definition, SpecDef, SpecField, ordered_fields
 from tools.generate.lines import SERVER_LINES
 from tools.generate.schemas import Builder
 from tools.generate.type_text import render
@@ -121,10 +121,7 @@ def _spec(spec: SpecDef, command: str) -> list[str]:
     if not spec.fields:
         return [*out, "No fields.", ""]
     out += ["| Field | Type | Required | In | Description |", "|---|---|---|---|---|"]
-    ordered = [f for f in spec.fields if f.location == "path"] + [
-        f for f in spec.fields if f.location != "path" and f.required] + [
-        f for f in spec.fields if f.location != "path" and not f.required]
-    for spec_field in ordered:
+    for spec_field in ordered_fields(spec):
         out.append(_field_row(spec_field))
     return [*out, ""]
 

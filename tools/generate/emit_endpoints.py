@@ -6,7 +6,7 @@ import json
 import re
 
 from tools.generate.catalog import GROUP_TITLES
-from tools.generate.definitions import SpecField
+from tools.generate.definitions import SpecField, ordered_fields
 from tools.generate.documents import sources
 from tools.generate.emit_models import names_in
 from tools.generate.emit_routes import field_lines_arguments, line_class_vars
@@ -47,9 +47,7 @@ def endpoint_module(builder: Builder, group: str) -> str:
             body.append(f"    paging: ClassVar[Paging | None] = {spec.paging}")
         if spec.fields:
             body.append("")
-        ordered = [f for f in spec.fields if f.location == "path"] + [
-            f for f in spec.fields if f.location != "path" and f.required] + [
-            f for f in spec.fields if f.location != "path" and not f.required]
+        ordered = ordered_fields(spec)
         default_location = "query" if spec.method in ("GET", "DELETE") else "body"
         documented = any(sf.doc for sf in ordered)
         for i, sf in enumerate(ordered):

@@ -14,10 +14,10 @@ from tools.generate.formatting import (
     code_only,
     docstring,
     dunder_all,
+    fill,
     first_party_imports,
     header,
     typing_used,
-    wrap_words,
 )
 from tools.generate.naming import upper_snake
 from tools.generate.schemas import Builder
@@ -73,7 +73,7 @@ def model_module(builder: Builder, module: str) -> str:
         if definition.kind in ("enum", "alias"):
             assert definition.type is not None
             if definition.doc:
-                body.extend(f"# {line}" for line in wrap_words(definition.doc, LINE_LENGTH - 2))
+                body.extend(f"# {line}" for line in fill(definition.doc, width=LINE_LENGTH - 2))
             body.extend(assignment(definition.name, render(builder, definition.type), ""))
         elif definition.kind == "tagged":
             body.extend(assignment(definition.name, "Union[" + ", ".join(definition.arms) + "]", ""))

@@ -21,18 +21,20 @@ import re
 from typing import Any
 
 from tools.generate.definitions import GeneratorError, LineRoute, SpecDef
-from tools.generate.documents import DOCUMENTS
+from tools.generate.documents import DOCUMENTS, request_body_schema
 from tools.generate.errata import BROKEN_ON_LINE, CARRIED_UNDOCUMENTED, ROUTE_ERRATA
 
 __all__ = [
     "PREFIXES",
     "SERVER_LINES",
+    "OperationIndex",
     "assign_lines",
-    "carries",
     "find_route",
     "known_fields",
     "line_routes",
     "matched_by_rules",
+    "operation_index",
+    "operation_indexes",
     "tail",
 ]
 
@@ -63,9 +65,12 @@ def _renamed(document_path: str, spec_path: str) -> str:
     return _PARAM.sub(lambda _: "{" + next(names) + "}", document_path)
 
 
-def _operations(document: dict[str, Any]) -> dict[tuple[str, str], list[tuple[str, dict[str, Any]]]]:
+OperationIndex = dict[tuple[str, str], list[tuple[str, dict[str, Any]]]]
+
+
+def operation_index(document: dict[str, Any]) -> OperationIndex:
     """(METHOD, path with unnamed parameters) -> [(path, operation)] of a document."""
-    index: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    index: OperationIndex = {}
     for path, item in document["paths"].items():
         for method, op in item.items():
             if method.upper() in HTTP_METHODS:
@@ -73,9 +78,17 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], list[tuple[st
     return index
 
 
-def matched_by_rules(document: dict[str, Any], method: str, path: str, line: str) -> LineRoute | None:
-    """Rules 2 and 3 of the module docstring: the route of (method, path) in ``document``."""
-    index = _operations(document)
+def operation_indexes(documents: dict[str, Any]) -> dict[str, OperationIndex]:
+    """line -> the operation index of its document: built once per run, not once per spec."""
+    return {line: operation_index(documents[line]) for line in SERVER_LINES}
+
+
+def matched_by_rules(document: dict[str, Any], method: str, path: str, line: str,
+                     index: OperationIndex | None = None) -> LineRoute | None:
+    """Rules 2 and 3 of the module docstring: the route of (method, path) in ``document``
+    (``index``: its operation_index, when the caller has it already)."""
+    if index is None:
+        index = operation_index(document)
     paths = [path] + [prefix + tail(path) for prefix in PREFIXES if prefix + tail(path) != path]
     for served_as in (method, "POST") if method in ("PUT", "PATCH") else (method,):
         hits = [(p, op) for candidate in paths for p, op in index.get((served_as, _shape(candidate)), [])]
@@ -85,25 +98,26 @@ def matched_by_rules(document: dict[str, Any], method: str, path: str, line: str
     return None
 
 
-def find_route(documents: dict[str, Any], name: str, method: str, path: str, line: str) -> LineRoute | None:
+def find_route(documents: dict[str, Any], indexes: dict[str, OperationIndex], name: str, method: str,
+               path: str, line: str) -> LineRoute | None:
     """The route of spec ``name`` (declared at method, path) on ``line``; None: not served."""
     if (name, line) in ROUTE_ERRATA:
         erratum = ROUTE_ERRATA[(name, line)]
         if erratum is None:
             return None
         route_method, route_path = erratum
-        document_path = next((p for (m, shape), hits in _operations(documents[line]).items()
-                              for p, _ in hits if m == route_method and shape == _shape(route_path)), None)
-        op = documents[line]["paths"][document_path][route_method.lower()] if document_path else None
+        hits = indexes[line].get((route_method, _shape(route_path)))
+        op = hits[0][1] if hits else None
         return LineRoute(line, route_method, route_path, op, bool(op and op.get("deprecated")))
-    return matched_by_rules(documents[line], method, path, line)
+    return matched_by_rules(documents[line], method, path, line, indexes[line])
 
 
-def line_routes(documents: dict[str, Any], name: str, method: str, path: str) -> dict[str, LineRoute]:
+def line_routes(documents: dict[str, Any], indexes: dict[str, OperationIndex], name: str, method: str,
+                path: str) -> dict[str, LineRoute]:
     """line -> route, for every line that serves the spec (oldest first)."""
     routes = {}
     for line in SERVER_LINES:
-        route = find_route(documents, name, method, path, line)
+        route = find_route(documents, indexes, name, method, path, line)
         if route is not None:
             routes[line] = route
     return routes
@@ -116,39 +130,27 @@ def known_fields(documents: dict[str, Any], name: str, route: LineRoute) -> set[
     if op is None:
         return None
     names = {p["name"] for p in op.get("parameters", []) if p.get("in") != "path"}
-    body = op.get("requestBody")
-    if body:
-        content = body["content"]
-        media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
-        schema = content[media]["schema"]
-        while "$ref" in schema:
-            schema = documents[route.line]["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-        names |= set(schema.get("properties") or {})
+    body = request_body_schema(documents[route.line], op)
+    if body is not None:
+        names |= set(body.get("properties") or {})
     return (names | CARRIED_UNDOCUMENTED.get((name, route.line), set())) - BROKEN_ON_LINE.get(
         (name, route.line), set())
 
 
-def carries(documents: dict[str, Any], name: str, route: LineRoute, wire: str) -> bool:
-    """Whether the line of ``route`` carries the request field ``wire`` of spec ``name``."""
-    known = known_fields(documents, name, route)
-    return known is None or wire in known
-
-
-def assign_lines(documents: dict[str, Any], spec: SpecDef) -> None:
-    """Set the spec's lines and routes (method and path become the newest line's route) and
-    each field's lines, where fewer lines carry it than serve the spec."""
-    routes = line_routes(documents, spec.name, spec.method, spec.path)
+def assign_lines(documents: dict[str, Any], indexes: dict[str, OperationIndex], spec: SpecDef) -> None:
+    """Set the spec's routes (method and path become the newest line's route) and each field's
+    lines, where fewer lines carry it than serve the spec (``indexes``: operation_indexes)."""
+    routes = line_routes(documents, indexes, spec.name, spec.method, spec.path)
     if spec.line not in routes:
         raise GeneratorError(f"{spec.name}: its own {spec.line} document does not serve it by the rules")
     newest = routes[max(routes, key=SERVER_LINES.index)]
     spec.method, spec.path = newest.method, newest.path
-    spec.lines = tuple(routes)
-    spec.routes = {line: route for line, route in routes.items()}
+    spec.routes = routes
+    known = {line: known_fields(documents, spec.name, route) for line, route in routes.items()}
     for spec_field in spec.fields:
         if spec_field.location == "path":
             continue
-        carried = tuple(line for line, route in routes.items()
-                        if carries(documents, spec.name, route, spec_field.wire))
+        carried = tuple(line for line, wires in known.items() if wires is None or spec_field.wire in wires)
         if not carried:
             raise GeneratorError(f"{spec.name}.{spec_field.attr}: no line that serves the spec carries it")
         spec_field.lines = None if carried == spec.lines else carried

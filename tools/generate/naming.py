@@ -11,6 +11,7 @@ __all__ = [
     "RENAMES",
     "SHARED_WITH_0_7",
     "SPEC_RESERVED",
+    "base_name",
     "camel",
     "python_name",
     "upper_snake",
@@ -54,6 +55,12 @@ SPEC_RESERVED = {
     "method", "path", "stream_chunk", "paging", "server_lines", "stream_only", "field", "list", "dict",
     "str", "int", "float", "bool", "Any", "Literal", "Optional", "Union", "ClassVar",
 }
+
+
+def base_name(schema_name: str) -> str:
+    """A schema's name without the -Input/-Output suffix pydantic gives the request and the
+    response halves of one model."""
+    return re.sub(r"-(Input|Output)$", "", schema_name)
 
 
 def camel(text: str) -> str:

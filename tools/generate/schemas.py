@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from tools.generate.definitions import (
@@ -26,6 +25,7 @@ from tools.generate.naming import (
     MODEL_RESERVED,
     RENAMES,
     SHARED_WITH_0_7,
+    base_name,
     camel,
     python_name,
 )
@@ -54,7 +54,7 @@ def structure(schema: Any) -> str:
         if isinstance(node, list):
             return [strip(v) for v in node]
         if isinstance(node, str):
-            return re.sub(r"-(Input|Output)$", "", node)
+            return base_name(node)
         return node
 
     return json.dumps(strip(schema), sort_keys=True)
@@ -79,7 +79,7 @@ class Builder:
 
     def schema(self, line: str, name: str) -> dict[str, Any]:
         schemas: dict[str, dict[str, Any]] = self.documents[line]["components"]["schemas"]
-        base = re.sub(r"-(Input|Output)$", "", name)
+        base = base_name(name)
         return schemas[base] if base in schemas else schemas[name]
 
     def resolve(self, line: str, node: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class Builder:
 
     def definition_for(self, line: str, schema_name: str) -> str:
         """The definition of a named schema, building it on first use."""
-        schema_name = re.sub(r"-(Input|Output)$", "", schema_name)
+        schema_name = base_name(schema_name)
         key = (line, schema_name)
         if key in self.by_schema:
             return self.by_schema[key]
@@ -413,7 +413,7 @@ def const_of(node: dict[str, Any]) -> Any:
 
 def union_key(node: dict[str, Any]) -> tuple[str, frozenset[str]]:
     arms = node.get("oneOf") or node.get("anyOf") or []
-    names = {re.sub(r"-(Input|Output)$", "", arm.get("$ref", "").rsplit("/", 1)[-1]) for arm in arms}
+    names = {base_name(arm.get("$ref", "").rsplit("/", 1)[-1]) for arm in arms}
     return node["discriminator"]["propertyName"], frozenset(names)
 
 

@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.generate.definitions import SpecDef
+from tools.generate.documents import request_body_schema
 from tools.generate.errata import DOCUMENT_ONLY_REQUIREMENTS, ERRATA_NULLABLE, RESPONSE_OVERRIDES
 from tools.generate.lines import SERVER_LINES
+from tools.generate.naming import base_name
+from tools.generate.schemas import is_nullable
 
 __all__ = [
     "Difference",
@@ -63,7 +66,7 @@ class _Walk:
         while "$ref" in node:
             name = node["$ref"].rsplit("/", 1)[-1]
             node = schemas[name]
-        return (re.sub(r"-(Input|Output)$", "", name) if name else None), node
+        return (base_name(name) if name else None), node
 
     # --- comparing two schema nodes -----------------------------------------------------------
 
@@ -109,21 +112,22 @@ class _Walk:
         schema = re.sub(r" \(line: [^)]*\)", "", where).split(".")[0].split("[")[0]
         if side == "response":
             for prop, node in src_props.items():
-                if prop not in src_required or nullable(node) or (schema, prop) in ERRATA_NULLABLE:
+                if prop not in src_required or is_nullable(node) or (schema, prop) in ERRATA_NULLABLE:
                     continue
                 if prop not in dst_props:
                     self.add(side, f"{where}.{prop}", "required by the spec; absent in the line's schema")
-                elif prop not in dst_required or nullable(dst_props[prop]):
+                elif prop not in dst_required or is_nullable(dst_props[prop]):
                     self.add(side, f"{where}.{prop}", "required by the spec; optional or null in the line's "
                                                       "schema")
         else:
             for prop, node in dst_props.items():
-                if prop not in dst_required or nullable(node) or (f"{where}.{prop}", self.line) in (
+                if prop not in dst_required or is_nullable(node) or (f"{where}.{prop}", self.line) in (
                         DOCUMENT_ONLY_REQUIREMENTS):
                     continue
                 if prop not in src_props:
                     self.add(side, f"{where}.{prop}", "required by the line; the spec has no such property")
-                elif not (prop in src_required or always_sent(src_props[prop])) or nullable(src_props[prop]):
+                elif (not (prop in src_required or always_sent(src_props[prop]))
+                      or is_nullable(src_props[prop])):
                     self.add(side, f"{where}.{prop}", "required by the line; optional in the spec")
             if dst_props:
                 for prop in sorted(src_props.keys() - dst_props.keys()):
@@ -256,7 +260,7 @@ def arms(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 def ref_name(node: dict[str, Any]) -> str | None:
     ref = node.get("$ref")
-    return re.sub(r"-(Input|Output)$", "", ref.rsplit("/", 1)[-1]) if ref else None
+    return base_name(ref.rsplit("/", 1)[-1]) if ref else None
 
 
 def discriminator(node: dict[str, Any]) -> str | None:
@@ -286,23 +290,15 @@ def required(node: dict[str, Any]) -> set[str]:
     return set(node.get("required") or [])
 
 
-def nullable(node: dict[str, Any]) -> bool:
-    kind = node.get("type")
-    return bool(node.get("nullable")) or (isinstance(kind, list) and "null" in kind) or any(
-        arm.get("type") == "null" for arm in node.get("anyOf") or node.get("oneOf") or [])
-
-
 def fields(walk: _Walk, line: str, op: dict[str, Any]) -> dict[str, tuple[str, bool, dict[str, Any]]]:
     """wire name -> (location, required, schema) of an operation's query/header parameters and
     body properties."""
     out = {p["name"]: (p["in"], bool(p.get("required")), p.get("schema") or {})
            for p in op.get("parameters", []) if p.get("in") != "path"}
-    if op.get("requestBody"):
-        content = op["requestBody"]["content"]
-        media = "multipart/form-data" if "multipart/form-data" in content else "application/json"
-        _, body = walk.resolve(line, content[media]["schema"])
+    body = request_body_schema(walk.documents[line], op)
+    if body is not None:
         for prop, node in (body.get("properties") or {}).items():
-            out[prop] = ("body", prop in required(body) and not nullable(node), node)
+            out[prop] = ("body", prop in required(body) and not is_nullable(node), node)
     return out
 
 
