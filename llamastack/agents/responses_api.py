@@ -90,8 +90,8 @@ class ResponsesTurn:
 
     def _round(self, input: str | list[dict[str, Any]]) -> RoundEvents:
         spec = self._backend.request(self._session_id, input)
-        translator = ResponsesStreamTranslator({"spec": spec, "method": "POST"})
         with self._backend._client.stream(spec, extra_headers=self._headers) as stream:
+            translator = ResponsesStreamTranslator(stream.context)
             for chunk in stream:
                 yield from translator.feed(chunk)
         yield from translator.finish()

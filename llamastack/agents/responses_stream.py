@@ -70,7 +70,7 @@ class ResponsesStreamTranslator:
     """Feed the decoded chunks of one ``ResponseCreate`` stream; ``finish()`` at its end."""
 
     def __init__(self, context: Mapping[str, Any] | None = None) -> None:
-        self._context = dict(context or {})  # spec and method, for the errors raised here
+        self._context = dict(context or {})  # Stream.context, for the errors raised here
         self._response_id: str | None = None
         self._arguments: dict[int, list[str]] = {}
         self._arguments_done: dict[int, str] = {}

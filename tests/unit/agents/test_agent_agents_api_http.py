@@ -11,6 +11,7 @@ import responses
 from llamastack import InternalServerError
 from llamastack.agents import (
     Agent,
+    ResponseIncompleteError,
     TextDelta,
     ToolCallFinished,
     ToolCallRequested,
@@ -142,6 +143,16 @@ def test_an_error_inside_the_turn_stream_raises_the_servers_error(
         make_agent(make_client).create_turn(messages="hello", session_id=SESSION_ID)
     result = partial_result(caught.value)
     assert result is not None and result.rounds == 1 and result.tool_calls == ()
+
+
+def test_the_servers_max_infer_iters_error_says_where_it_came_from(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    events = json.loads((CAPTURED_02 / "POST_v1_agents_turn_stream_mcp_endless.json").read_text())
+    mock.post(AGENTS, json={"agent_id": AGENT_ID})
+    mock.post(TURN, body=sse(events), content_type="text/event-stream")
+    with pytest.raises(ResponseIncompleteError, match="max_infer_iters") as caught:
+        make_agent(make_client, tools=[]).create_turn(messages="hello", session_id=SESSION_ID)
+    assert (caught.value.method, caught.value.url, caught.value.status) == ("POST", TURN, 200)
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
