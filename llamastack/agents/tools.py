@@ -30,21 +30,17 @@ event loop created elsewhere.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import datetime
-import decimal
 import enum
 import functools
 import inspect
 import json
 import re
 import typing
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePath
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from llamastack.agents.docstrings import parse_docstring
@@ -204,8 +200,6 @@ def _json_fallback(value: Any) -> Any:
         return sorted(value, key=repr)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
-    if isinstance(value, (decimal.Decimal, uuid.UUID, PurePath)):
-        return str(value)
     dump = getattr(value, "model_dump", None)  # pydantic models
     if callable(dump):
         return dump(mode="json")
@@ -224,6 +218,8 @@ async def _awaited(awaitable: Awaitable[Any]) -> Any:
 def _run_to_completion(awaitable: Awaitable[Any]) -> Any:
     """The value of an ``async def`` tool's call, on a fresh event loop. A thread that already
     runs a loop cannot start another, so then the call gets a thread of its own."""
+    import asyncio  # here, not at the top: only async tools need it, and it is slow to import
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
