@@ -30,7 +30,6 @@ event loop created elsewhere.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import enum
@@ -44,7 +43,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from llamastack.agents.docstrings import parse_docstring
-from llamastack.agents.schema import Compiled, ToolDefinitionError, compile_type, jsonable_default
+from llamastack.agents.schema import (
+    Compiled,
+    ToolDefinitionError,
+    compile_type,
+    object_schema,
+    property_schema,
+)
 from llamastack.agents.validation import validate
 
 __all__ = ["FunctionTool", "ToolDefinitionError", "ToolOutcome", "format_output", "tool",
@@ -266,22 +271,13 @@ def _parameters(fn: Callable[..., Any], name: str, docs: Mapping[str, str]
             raise ToolDefinitionError(f"{where} has no type hint; the model needs a type for "
                                       f"every parameter{hint}")
         compiled: Compiled = compile_type(hints[param.name], where)
-        schema = dict(compiled.schema)
-        if param.name in docs and docs[param.name] and "description" not in schema:
-            schema["description"] = docs[param.name]
         if param.default is param.empty:
             required.append(param.name)
-        else:
-            with contextlib.suppress(ValueError):  # not shown to the model; the function applies it
-                schema["default"] = jsonable_default(param.default)
-        properties[param.name] = schema
+        default = dataclasses.MISSING if param.default is param.empty else param.default
+        properties[param.name] = property_schema(compiled, docs.get(param.name), default)
         converters[param.name] = compiled.convert
     stale = sorted(set(docs) - set(properties))
     if stale:
         raise ToolDefinitionError(f"tool {name!r}: the docstring describes {', '.join(map(repr, stale))}, "
                                   "which the function does not take")
-    parameters: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        parameters["required"] = required
-    parameters["additionalProperties"] = False
-    return parameters, converters
+    return object_schema(properties, required), converters
