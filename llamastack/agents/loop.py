@@ -230,7 +230,7 @@ class TurnLoop:
         to_run = tuple(self._invocation(call) for call in self._calls if call.outcome is None)
         if to_run:
             return RunTools(to_run)
-        return SendAnswers(self._answers())
+        return SendAnswers(self.unanswered())  # every call ran and every approval is decided
 
     def _invocation(self, call: _Call) -> ToolInvocation:
         function = self._tools.get(call.name)
@@ -259,14 +259,6 @@ class TurnLoop:
                                 outcome.is_error, call.raw_arguments, outcome.result, outcome.error)
         self._records.append(record)
         return [ToolCallFinished(record)]
-
-    def _answers(self) -> Answers:
-        outputs = tuple(ToolAnswer(c.call_id, c.name, c.outcome.output, c.outcome.is_error)
-                        for c in self._calls if c.outcome is not None)
-        approvals = tuple(ApprovalAnswer(a.request.request_id, a.decision.approve, a.decision.reason,
-                                         a.request)
-                          for a in self._approvals if a.decision is not None)
-        return Answers(outputs, approvals)
 
     def unanswered(self, why: str = "the turn was interrupted") -> Answers:
         """Answers for everything asked in the last round and not yet sent: the outputs of
