@@ -38,6 +38,7 @@ from llamastack.agents.model_events import (
     ServerToolArrived,
     TextArrived,
 )
+from llamastack.agents.tools import parse_arguments
 from llamastack.errors import APIConnectionError
 from llamastack.models.agents import (
     AgentTurnResponseStepCompletePayload,
@@ -198,13 +199,9 @@ def tool_call_arguments(call: ToolCall) -> str:
 
 
 def _arguments_dict(call: ToolCall) -> dict[str, Any]:
-    if isinstance(call.arguments, dict):
-        return dict(call.arguments)
-    try:
-        value = json.loads(tool_call_arguments(call))
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    raw = call.arguments if isinstance(call.arguments, dict) else tool_call_arguments(call)
+    arguments, _ = parse_arguments(raw)
+    return arguments
 
 
 def content_text(content: Any) -> str:

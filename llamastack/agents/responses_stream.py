@@ -220,8 +220,8 @@ def server_tool_record(item: object) -> ServerToolCallRecord | None:
 
 def _unknown_call(kind: str, extra: Mapping[str, Any], item: object) -> ServerToolCallRecord:
     raw_arguments = extra.get("arguments")
-    arguments = (parse_arguments(raw_arguments)[0] if isinstance(raw_arguments, str)
-                 else dict(raw_arguments) if isinstance(raw_arguments, Mapping) else {})
+    arguments = (parse_arguments(raw_arguments)[0] if isinstance(raw_arguments, (str, Mapping))
+                 else {})
     output = extra.get("output")
     status = extra.get("status")
     label = extra.get("server_label")
