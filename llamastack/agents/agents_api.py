@@ -54,8 +54,6 @@ _RAG_TOOL = "builtin::rag/knowledge_search"
 
 
 class AgentsApiBackend:
-    api_name = "Agents API"
-
     def __init__(self, client: LlamaStackClient, *, model: str, instructions: str | None,
                  function_tools: Sequence[FunctionTool[..., Any]],
                  server_tools: Sequence[str | Mapping[str, Any]],

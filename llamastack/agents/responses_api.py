@@ -36,8 +36,6 @@ RESPONSE_PARAMETERS = frozenset(
 
 
 class ResponsesBackend:
-    api_name = "Responses API"
-
     def __init__(self, client: LlamaStackClient, *, model: str, instructions: str | None,
                  function_tools: Sequence[FunctionTool[..., Any]],
                  server_tools: Sequence[str | Mapping[str, Any]],

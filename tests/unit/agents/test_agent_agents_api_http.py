@@ -21,7 +21,7 @@ from llamastack.agents import (
     partial_result,
     tool,
 )
-from llamastack.agents.agents_api import client_tool_definition
+from llamastack.agents.agents_api import AgentsApiBackend, client_tool_definition
 from llamastack.encoding import jsonable
 from tests.unit.agents.streams import CAPTURED_07, FIXTURES, sse
 from tests.unit.conftest import MakeClient
@@ -216,4 +216,4 @@ def test_arguments_nested_deeper_than_02_holds_are_refused_on_02_only(
         make_agent(make_client, tools=[plot_all]).create_session("x")
     # 0.3 (its Agents API at /v1alpha) takes the arguments as JSON text: any depth.
     on_03 = Agent(make_client(server_line="0.3"), model="m", api="agents", tools=[plot_all])
-    assert on_03._backend().api_name == "Agents API"
+    assert isinstance(on_03._backend(), AgentsApiBackend)
