@@ -68,6 +68,7 @@ __all__ = [
     "StopAtLimit",
     "ToolInvocation",
     "TurnLoop",
+    "check_max_rounds",
 ]
 
 log = logging.getLogger("llamastack.agents")
@@ -115,6 +116,12 @@ class StopAtLimit:
 Action = Union[DecideApprovals, RunTools, SendAnswers, Finish, StopAtLimit]
 
 
+def check_max_rounds(max_rounds: object) -> None:
+    """``ValueError`` unless ``max_rounds`` is an int >= 1 (a bool is not)."""
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+        raise ValueError(f"max_rounds must be an int >= 1, got {max_rounds!r}")
+
+
 @dataclass
 class _Call:
     call_id: str
@@ -134,8 +141,7 @@ class TurnLoop:
 
     def __init__(self, *, session_id: str, tools: Mapping[str, FunctionTool[..., Any]],
                  max_rounds: int = 10) -> None:
-        if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
-            raise ValueError(f"max_rounds must be an int >= 1, got {max_rounds!r}")
+        check_max_rounds(max_rounds)
         self.session_id = session_id
         self.max_rounds = max_rounds
         self._tools = dict(tools)
