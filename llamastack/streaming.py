@@ -236,6 +236,12 @@ class Stream(Generic[C]):
         self._next: Iterator[C] = self._events
         self.response = context.get("response")
 
+    @property
+    def context(self) -> Mapping[str, Any]:
+        """What an error about this stream carries: the spec, method, url, status, headers,
+        response, and the client's redaction of secrets (``APIError``'s keywords)."""
+        return self._context
+
     def __iter__(self) -> Iterator[C]:
         return self
 

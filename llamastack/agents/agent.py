@@ -48,6 +48,7 @@ from llamastack.agents.loop import (
     StopAtLimit,
     ToolInvocation,
     TurnLoop,
+    check_max_rounds,
 )
 from llamastack.agents.model_events import Answers
 from llamastack.agents.responses_api import MANAGED_PARAMETERS, RESPONSE_PARAMETERS, ResponsesBackend
@@ -102,8 +103,7 @@ class Agent:
                  max_rounds: int = 10, approve: ApproveCallback | None = None,
                  api: Api | Backend | None = None, agent_id: str | None = None,
                  extra_headers: Mapping[str, str] | None = None, **params: Any) -> None:
-        if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
-            raise ValueError(f"max_rounds must be an int >= 1, got {max_rounds!r}")
+        check_max_rounds(max_rounds)
         if isinstance(api, str) and api not in ("responses", "agents"):
             raise ValueError(f"api must be 'responses', 'agents', a Backend or None, got {api!r}")
         managed = sorted(set(params) & MANAGED_PARAMETERS)
@@ -184,7 +184,7 @@ class Agent:
         with self._lock:
             if self._backend_instance is None:
                 # The Agents API backend needs the line too: 0.2 holds shallower arguments.
-                line = None if self._api == "responses" else _server_line(self.client)
+                line = None if self._api == "responses" else self.client.server_line
                 api = self._api if self._api is not None else api_for_server_line(str(line))
                 self._backend_instance = self._make_backend(api, line)
             return self._backend_instance
@@ -335,12 +335,6 @@ class TurnStream(Iterator[TurnEvent]):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-def _server_line(client: LlamaStackClient) -> str:
-    """The one place the agent asks which server line it talks to (once per Agent): the
-    client's pinned line, else the one it discovers."""
-    return client.server_line
 
 
 def _split_tools(tools: Iterable[Callable[..., Any] | Mapping[str, Any] | str]

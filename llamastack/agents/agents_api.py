@@ -54,8 +54,6 @@ _RAG_TOOL = "builtin::rag/knowledge_search"
 
 
 class AgentsApiBackend:
-    api_name = "Agents API"
-
     def __init__(self, client: LlamaStackClient, *, model: str, instructions: str | None,
                  function_tools: Sequence[FunctionTool[..., Any]],
                  server_tools: Sequence[str | Mapping[str, Any]],
@@ -124,15 +122,15 @@ class AgentsApiTurn:
         new turn (0.2.24 accepts it)."""
 
     def _round(self, spec: TurnCreate | TurnResume) -> RoundEvents:
-        translator = AgentsStreamTranslator(self._answered, {"spec": spec, "method": "POST"},
-                                            client_tools=self._backend.client_tool_names)
-        try:
-            with self._backend._client.stream(spec, extra_headers=self._headers) as stream:
+        with self._backend._client.stream(spec, extra_headers=self._headers) as stream:
+            translator = AgentsStreamTranslator(self._answered, stream.context,
+                                                client_tools=self._backend.client_tool_names)
+            try:
                 for chunk in stream:
                     yield from translator.feed(chunk)
-            yield from translator.finish()
-        finally:
-            self._turn_id = translator.turn_id or self._turn_id
+                yield from translator.finish()
+            finally:
+                self._turn_id = translator.turn_id or self._turn_id
 
 
 def agent_config(model: str, instructions: str | None,

@@ -38,6 +38,7 @@ from llamastack.agents.model_events import (
     ServerToolArrived,
     TextArrived,
 )
+from llamastack.agents.tools import parse_arguments
 from llamastack.errors import APIConnectionError
 from llamastack.models.agents import (
     AgentTurnResponseStepCompletePayload,
@@ -76,7 +77,7 @@ class AgentsStreamTranslator:
         self._answered = answered
         self._client_tools = client_tools
         self._context = dict(context or {})
-        self._streamed: dict[str, str] = {}  # step id -> text streamed so far
+        self._streamed: dict[str, list[str]] = {}  # step id -> the pieces of text streamed
         self.turn_id: str | None = None
         self._finished = False
 
@@ -86,8 +87,7 @@ class AgentsStreamTranslator:
         payload = chunk.event.payload
         if isinstance(payload, AgentTurnResponseStepProgressPayload):
             if isinstance(payload.delta, TextDelta) and payload.delta.text:
-                so_far = self._streamed.get(payload.step_id, "")
-                self._streamed[payload.step_id] = so_far + payload.delta.text
+                self._streamed.setdefault(payload.step_id, []).append(payload.delta.text)
                 return [TextArrived(payload.delta.text)]
             return []  # tool call deltas: the calls come whole with turn_awaiting_input
         if isinstance(payload, AgentTurnResponseStepCompletePayload):
@@ -111,9 +111,9 @@ class AgentsStreamTranslator:
     def _step_complete(self, step_id: str, step: object) -> list[ModelEvent]:
         if isinstance(step, InferenceStep):
             text = content_text(step.model_response.content)
-            streamed = self._streamed.get(step_id, "")
+            streamed = "".join(self._streamed.get(step_id, ()))
             if text.startswith(streamed) and len(text) > len(streamed):
-                self._streamed[step_id] = text
+                self._streamed[step_id] = [text]
                 return [TextArrived(text[len(streamed):])]
             return []
         if isinstance(step, ToolExecutionStep):
@@ -198,13 +198,9 @@ def tool_call_arguments(call: ToolCall) -> str:
 
 
 def _arguments_dict(call: ToolCall) -> dict[str, Any]:
-    if isinstance(call.arguments, dict):
-        return dict(call.arguments)
-    try:
-        value = json.loads(tool_call_arguments(call))
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    raw = call.arguments if isinstance(call.arguments, dict) else tool_call_arguments(call)
+    arguments, _ = parse_arguments(raw)
+    return arguments
 
 
 def content_text(content: Any) -> str:

@@ -38,9 +38,6 @@ class BackendTurn(Protocol):
 
 
 class Backend(Protocol):
-    #: The API's name for messages: "Responses API" / "Agents API".
-    api_name: str
-
     def create_session(self, name: str, extra_headers: Mapping[str, str] | None = None) -> str:
         ...
 

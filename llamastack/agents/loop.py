@@ -68,6 +68,7 @@ __all__ = [
     "StopAtLimit",
     "ToolInvocation",
     "TurnLoop",
+    "check_max_rounds",
 ]
 
 log = logging.getLogger("llamastack.agents")
@@ -115,6 +116,12 @@ class StopAtLimit:
 Action = Union[DecideApprovals, RunTools, SendAnswers, Finish, StopAtLimit]
 
 
+def check_max_rounds(max_rounds: object) -> None:
+    """``ValueError`` unless ``max_rounds`` is an int >= 1 (a bool is not)."""
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+        raise ValueError(f"max_rounds must be an int >= 1, got {max_rounds!r}")
+
+
 @dataclass
 class _Call:
     call_id: str
@@ -134,8 +141,7 @@ class TurnLoop:
 
     def __init__(self, *, session_id: str, tools: Mapping[str, FunctionTool[..., Any]],
                  max_rounds: int = 10) -> None:
-        if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
-            raise ValueError(f"max_rounds must be an int >= 1, got {max_rounds!r}")
+        check_max_rounds(max_rounds)
         self.session_id = session_id
         self.max_rounds = max_rounds
         self._tools = dict(tools)
@@ -230,7 +236,7 @@ class TurnLoop:
         to_run = tuple(self._invocation(call) for call in self._calls if call.outcome is None)
         if to_run:
             return RunTools(to_run)
-        return SendAnswers(self._answers())
+        return SendAnswers(self.unanswered())  # every call ran and every approval is decided
 
     def _invocation(self, call: _Call) -> ToolInvocation:
         function = self._tools.get(call.name)
@@ -259,14 +265,6 @@ class TurnLoop:
                                 outcome.is_error, call.raw_arguments, outcome.result, outcome.error)
         self._records.append(record)
         return [ToolCallFinished(record)]
-
-    def _answers(self) -> Answers:
-        outputs = tuple(ToolAnswer(c.call_id, c.name, c.outcome.output, c.outcome.is_error)
-                        for c in self._calls if c.outcome is not None)
-        approvals = tuple(ApprovalAnswer(a.request.request_id, a.decision.approve, a.decision.reason,
-                                         a.request)
-                          for a in self._approvals if a.decision is not None)
-        return Answers(outputs, approvals)
 
     def unanswered(self, why: str = "the turn was interrupted") -> Answers:
         """Answers for everything asked in the last round and not yet sent: the outputs of

@@ -36,8 +36,6 @@ RESPONSE_PARAMETERS = frozenset(
 
 
 class ResponsesBackend:
-    api_name = "Responses API"
-
     def __init__(self, client: LlamaStackClient, *, model: str, instructions: str | None,
                  function_tools: Sequence[FunctionTool[..., Any]],
                  server_tools: Sequence[str | Mapping[str, Any]],
@@ -90,8 +88,8 @@ class ResponsesTurn:
 
     def _round(self, input: str | list[dict[str, Any]]) -> RoundEvents:
         spec = self._backend.request(self._session_id, input)
-        translator = ResponsesStreamTranslator({"spec": spec, "method": "POST"})
         with self._backend._client.stream(spec, extra_headers=self._headers) as stream:
+            translator = ResponsesStreamTranslator(stream.context)
             for chunk in stream:
                 yield from translator.feed(chunk)
         yield from translator.finish()

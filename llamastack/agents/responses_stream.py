@@ -70,11 +70,11 @@ class ResponsesStreamTranslator:
     """Feed the decoded chunks of one ``ResponseCreate`` stream; ``finish()`` at its end."""
 
     def __init__(self, context: Mapping[str, Any] | None = None) -> None:
-        self._context = dict(context or {})  # spec and method, for the errors raised here
+        self._context = dict(context or {})  # Stream.context, for the errors raised here
         self._response_id: str | None = None
         self._arguments: dict[int, list[str]] = {}
         self._arguments_done: dict[int, str] = {}
-        self._text: dict[int, str] = {}
+        self._text: dict[int, list[str]] = {}  # output index -> the pieces of its text
         self._emitted: set[str] = set()
         self._finished = False
 
@@ -86,7 +86,7 @@ class ResponsesStreamTranslator:
             self._response_id = chunk.response.id
         elif isinstance(chunk, (OpenAIResponseObjectStreamResponseOutputTextDelta,
                                 OpenAIResponseObjectStreamResponseRefusalDelta)):
-            self._text[chunk.output_index] = self._text.get(chunk.output_index, "") + chunk.delta
+            self._text.setdefault(chunk.output_index, []).append(chunk.delta)
             return [TextArrived(chunk.delta)]
         elif isinstance(chunk, OpenAIResponseObjectStreamResponseFunctionCallArgumentsDelta):
             self._arguments.setdefault(chunk.output_index, []).append(chunk.delta)
@@ -129,8 +129,8 @@ class ResponsesStreamTranslator:
                                                     item.server_label, item.arguments))]
         if isinstance(item, OpenAIResponseMessage):
             text = message_text(item)
-            streamed = self._text.get(index, "")
-            self._text[index] = text
+            streamed = "".join(self._text.get(index, ()))
+            self._text[index] = [text]
             if text.startswith(streamed) and len(text) > len(streamed):
                 return [TextArrived(text[len(streamed):])]  # text the stream did not carry
             return []
@@ -147,9 +147,11 @@ class ResponsesStreamTranslator:
         self._finished = True
         texts = [message_text(item) for item in response.output
                  if isinstance(item, OpenAIResponseMessage)]
+        if not texts:  # the response lists no message: the text as it was streamed
+            texts = ["".join(pieces) for pieces in self._text.values()]
         usage = response.usage
         events.append(RoundFinished(
-            output_text="".join(texts) if texts else "".join(self._text.values()),
+            output_text="".join(texts),
             response_id=response.id or self._response_id,
             usage=Usage(usage.input_tokens, usage.output_tokens, usage.total_tokens)
             if usage is not None else None))
@@ -220,8 +222,8 @@ def server_tool_record(item: object) -> ServerToolCallRecord | None:
 
 def _unknown_call(kind: str, extra: Mapping[str, Any], item: object) -> ServerToolCallRecord:
     raw_arguments = extra.get("arguments")
-    arguments = (parse_arguments(raw_arguments)[0] if isinstance(raw_arguments, str)
-                 else dict(raw_arguments) if isinstance(raw_arguments, Mapping) else {})
+    arguments = (parse_arguments(raw_arguments)[0] if isinstance(raw_arguments, (str, Mapping))
+                 else {})
     output = extra.get("output")
     status = extra.get("status")
     label = extra.get("server_label")

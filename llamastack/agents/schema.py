@@ -39,7 +39,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 from llamastack.agents.docstrings import parse_docstring
 from llamastack.agents.validation import validate
 
-__all__ = ["Compiled", "Converter", "ToolDefinitionError", "compile_type", "jsonable_default"]
+__all__ = ["Compiled", "Converter", "ToolDefinitionError", "compile_type", "jsonable_default",
+           "object_schema", "property_schema"]
 
 Converter = Callable[[Any], Any]
 JSONSchema = dict[str, Any]
@@ -228,9 +229,10 @@ def _class_doc(cls: type) -> tuple[str, dict[str, str]]:
     return parsed.description, parsed.params
 
 
-def _object_schema(cls: type, properties: dict[str, JSONSchema], required: list[str]
-                   ) -> JSONSchema:
-    description, _ = _class_doc(cls)
+def object_schema(properties: dict[str, JSONSchema], required: list[str],
+                  description: str = "") -> JSONSchema:
+    """The schema of an object with exactly these properties (a dataclass, a TypedDict, the
+    parameters of a tool)."""
     schema: JSONSchema = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
@@ -240,7 +242,9 @@ def _object_schema(cls: type, properties: dict[str, JSONSchema], required: list[
     return schema
 
 
-def _field_schema(compiled: Compiled, description: str | None, default: Any) -> JSONSchema:
+def property_schema(compiled: Compiled, description: str | None, default: Any) -> JSONSchema:
+    """The schema of one property: the type's, with the documented description unless the type
+    has its own, and the default (``dataclasses.MISSING``: none) when JSON can show it."""
     schema = dict(compiled.schema)
     if description and "description" not in schema:
         schema["description"] = description
@@ -255,7 +259,7 @@ def _dataclass(cls: type, where: str, active: tuple[type, ...]) -> Compiled:
         raise ToolDefinitionError(f"{where}: {cls.__qualname__} contains itself; recursive types "
                                   "cannot be described to a model")
     hints = _hints(cls, where)
-    _, docs = _class_doc(cls)
+    description, docs = _class_doc(cls)
     properties: dict[str, JSONSchema] = {}
     required: list[str] = []
     fields: dict[str, Compiled] = {}
@@ -266,14 +270,14 @@ def _dataclass(cls: type, where: str, active: tuple[type, ...]) -> Compiled:
         compiled = compile_type(hints[f.name], inner_where, (*active, cls))
         fields[f.name] = compiled
         default = f.default if f.default_factory is dataclasses.MISSING else dataclasses.MISSING
-        properties[f.name] = _field_schema(compiled, docs.get(f.name), default)
+        properties[f.name] = property_schema(compiled, docs.get(f.name), default)
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             required.append(f.name)
 
     def convert(value: Any) -> Any:
         return cls(**{name: fields[name].convert(item) for name, item in value.items()})
 
-    return Compiled(_object_schema(cls, properties, required), convert)
+    return Compiled(object_schema(properties, required, description), convert)
 
 
 def _typeddict(cls: type, where: str, active: tuple[type, ...]) -> Compiled:
@@ -281,7 +285,7 @@ def _typeddict(cls: type, where: str, active: tuple[type, ...]) -> Compiled:
         raise ToolDefinitionError(f"{where}: {cls.__qualname__} contains itself; recursive types "
                                   "cannot be described to a model")
     hints = _hints(cls, where)
-    _, docs = _class_doc(cls)
+    description, docs = _class_doc(cls)
     required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset(hints))
     properties: dict[str, JSONSchema] = {}
     keys: dict[str, Compiled] = {}
@@ -289,13 +293,13 @@ def _typeddict(cls: type, where: str, active: tuple[type, ...]) -> Compiled:
         compiled = compile_type(_strip_required(hint), f"{where}, key {name!r} of {cls.__qualname__}",
                                 (*active, cls))
         keys[name] = compiled
-        properties[name] = _field_schema(compiled, docs.get(name), dataclasses.MISSING)
+        properties[name] = property_schema(compiled, docs.get(name), dataclasses.MISSING)
     required = [name for name in hints if name in required_keys]
 
     def convert(value: Any) -> Any:
         return {name: keys[name].convert(item) for name, item in value.items()}
 
-    return Compiled(_object_schema(cls, properties, required), convert)
+    return Compiled(object_schema(properties, required, description), convert)
 
 
 def _strip_required(hint: Any) -> Any:

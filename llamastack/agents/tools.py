@@ -30,25 +30,26 @@ event loop created elsewhere.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import datetime
-import decimal
 import enum
 import functools
 import inspect
 import json
 import re
 import typing
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePath
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from llamastack.agents.docstrings import parse_docstring
-from llamastack.agents.schema import Compiled, ToolDefinitionError, compile_type, jsonable_default
+from llamastack.agents.schema import (
+    Compiled,
+    ToolDefinitionError,
+    compile_type,
+    object_schema,
+    property_schema,
+)
 from llamastack.agents.validation import validate
 
 __all__ = ["FunctionTool", "ToolDefinitionError", "ToolOutcome", "format_output", "tool",
@@ -204,8 +205,6 @@ def _json_fallback(value: Any) -> Any:
         return sorted(value, key=repr)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
-    if isinstance(value, (decimal.Decimal, uuid.UUID, PurePath)):
-        return str(value)
     dump = getattr(value, "model_dump", None)  # pydantic models
     if callable(dump):
         return dump(mode="json")
@@ -224,6 +223,8 @@ async def _awaited(awaitable: Awaitable[Any]) -> Any:
 def _run_to_completion(awaitable: Awaitable[Any]) -> Any:
     """The value of an ``async def`` tool's call, on a fresh event loop. A thread that already
     runs a loop cannot start another, so then the call gets a thread of its own."""
+    import asyncio  # here, not at the top: only async tools need it, and it is slow to import
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -270,22 +271,13 @@ def _parameters(fn: Callable[..., Any], name: str, docs: Mapping[str, str]
             raise ToolDefinitionError(f"{where} has no type hint; the model needs a type for "
                                       f"every parameter{hint}")
         compiled: Compiled = compile_type(hints[param.name], where)
-        schema = dict(compiled.schema)
-        if param.name in docs and docs[param.name] and "description" not in schema:
-            schema["description"] = docs[param.name]
         if param.default is param.empty:
             required.append(param.name)
-        else:
-            with contextlib.suppress(ValueError):  # not shown to the model; the function applies it
-                schema["default"] = jsonable_default(param.default)
-        properties[param.name] = schema
+        default = dataclasses.MISSING if param.default is param.empty else param.default
+        properties[param.name] = property_schema(compiled, docs.get(param.name), default)
         converters[param.name] = compiled.convert
     stale = sorted(set(docs) - set(properties))
     if stale:
         raise ToolDefinitionError(f"tool {name!r}: the docstring describes {', '.join(map(repr, stale))}, "
                                   "which the function does not take")
-    parameters: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        parameters["required"] = required
-    parameters["additionalProperties"] = False
-    return parameters, converters
+    return object_schema(properties, required), converters

@@ -203,18 +203,14 @@ def _reraise(exc: LlamaStackError) -> NoReturn:
 
 def _command_error(exc: LlamaStackError) -> CommandError | None:
     """An agent failure with the exit status it deserves; None for the client's own errors."""
-    from llamastack.agents import (
-        ResponseFailedError,
-        ResponseIncompleteError,
-        ToolDefinitionError,
-        ToolLoopLimitError,
-        UnsupportedFeatureError,
-    )
+    from llamastack.agents import ToolLoopLimitError, UnsupportedFeatureError
 
-    if isinstance(exc, (UnsupportedFeatureError, ToolDefinitionError)):
+    if isinstance(exc, UnsupportedFeatureError):
         return CommandError(str(exc), EXIT_USAGE)  # the server's line cannot do what was asked
-    if isinstance(exc, (ResponseFailedError, ResponseIncompleteError, ToolLoopLimitError)):
-        return CommandError(str(exc), EXIT_SERVER_ERROR)  # the turn did not finish
+    # The turn did not finish. (A response that ended failed or incomplete is an
+    # APIStatusError with the stream's status, 200, which llamastack.cli.exits maps to 5 too.)
+    if isinstance(exc, ToolLoopLimitError):
+        return CommandError(str(exc), EXIT_SERVER_ERROR)
     return None
 
 

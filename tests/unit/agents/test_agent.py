@@ -33,6 +33,7 @@ from llamastack.agents import (
     tool,
 )
 from llamastack.agents.agent import DEFAULT_DENIAL
+from llamastack.agents.agents_api import AgentsApiBackend
 from llamastack.agents.backend import Messages
 from llamastack.agents.model_events import (
     Answers,
@@ -45,14 +46,13 @@ from llamastack.agents.model_events import (
     TextArrived,
     ToolAnswer,
 )
+from llamastack.agents.responses_api import ResponsesBackend
 
 Script = list[ModelEvent | BaseException]
 
 
 class ScriptedBackend:
     """A backend whose rounds are scripted; records what the shell sends and abandons."""
-
-    api_name = "scripted API"
 
     def __init__(self, *rounds: Script) -> None:
         self.rounds = list(rounds)
@@ -433,11 +433,11 @@ def test_bad_turn_arguments_are_refused() -> None:
         agent.create_turn(messages={"role": "user", "content": "x"}, session_id="s")  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize(("line", "api_name"), [("0.2", "Agents API"), ("0.3", "Responses"),
-                                                ("0.7", "Responses")])
-def test_a_pinned_server_line_chooses_the_backend(line: str, api_name: str) -> None:
+@pytest.mark.parametrize(("line", "backend"), [("0.2", AgentsApiBackend), ("0.3", ResponsesBackend),
+                                               ("0.7", ResponsesBackend)])
+def test_a_pinned_server_line_chooses_the_backend(line: str, backend: type) -> None:
     agent = Agent(LlamaStackClient("http://127.0.0.1:9", server_line=line), model="m")
-    assert agent._backend().api_name.startswith(api_name)
+    assert isinstance(agent._backend(), backend)
 
 
 def test_the_server_line_chooses_the_backend_once() -> None:
@@ -452,7 +452,7 @@ def test_the_server_line_chooses_the_backend_once() -> None:
     agent = Agent(LineClient("http://127.0.0.1:9"), model="m")
     assert LineClient.asked == 0  # nothing happens in the constructor
     backend = agent._backend()
-    assert backend.api_name == "Agents API" and agent._backend() is backend
+    assert isinstance(backend, AgentsApiBackend) and agent._backend() is backend
     assert LineClient.asked == 1
 
 

@@ -11,6 +11,7 @@ import responses
 from llamastack import InternalServerError
 from llamastack.agents import (
     Agent,
+    ResponseIncompleteError,
     TextDelta,
     ToolCallFinished,
     ToolCallRequested,
@@ -20,7 +21,7 @@ from llamastack.agents import (
     partial_result,
     tool,
 )
-from llamastack.agents.agents_api import client_tool_definition
+from llamastack.agents.agents_api import AgentsApiBackend, client_tool_definition
 from llamastack.encoding import jsonable
 from tests.unit.agents.streams import CAPTURED_07, FIXTURES, sse
 from tests.unit.conftest import MakeClient
@@ -144,6 +145,16 @@ def test_an_error_inside_the_turn_stream_raises_the_servers_error(
     assert result is not None and result.rounds == 1 and result.tool_calls == ()
 
 
+def test_the_servers_max_infer_iters_error_says_where_it_came_from(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    events = json.loads((CAPTURED_02 / "POST_v1_agents_turn_stream_mcp_endless.json").read_text())
+    mock.post(AGENTS, json={"agent_id": AGENT_ID})
+    mock.post(TURN, body=sse(events), content_type="text/event-stream")
+    with pytest.raises(ResponseIncompleteError, match="max_infer_iters") as caught:
+        make_agent(make_client, tools=[]).create_turn(messages="hello", session_id=SESSION_ID)
+    assert (caught.value.method, caught.value.url, caught.value.status) == ("POST", TURN, 200)
+
+
 @pytest.mark.parametrize(("kwargs", "words"), [
     ({"parallel_tool_calls": True}, "parallel_tool_calls cannot be set on the Agents API"),
     ({"tools": [{"type": "mcp", "server_label": "x", "server_url": "http://h"}]},
@@ -205,4 +216,4 @@ def test_arguments_nested_deeper_than_02_holds_are_refused_on_02_only(
         make_agent(make_client, tools=[plot_all]).create_session("x")
     # 0.3 (its Agents API at /v1alpha) takes the arguments as JSON text: any depth.
     on_03 = Agent(make_client(server_line="0.3"), model="m", api="agents", tools=[plot_all])
-    assert on_03._backend().api_name == "Agents API"
+    assert isinstance(on_03._backend(), AgentsApiBackend)

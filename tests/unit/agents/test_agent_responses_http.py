@@ -32,6 +32,7 @@ from tests.unit.agents.streams import (
     captured_07,
     created,
     function_call,
+    response,
     sse,
     text_delta,
     text_round,
@@ -197,6 +198,21 @@ def test_response_failed_raises_the_servers_message(mock: responses.RequestsMock
         make_agent(make_client).create_turn(messages="hello", session_id=CONV_ID)
     assert caught.value.code == "server_error"
     assert caught.value.spec is not None and type(caught.value.spec).__name__ == "ResponseCreate"
+
+
+def test_a_failed_response_that_echoes_the_api_key_never_shows_it(
+        mock: responses.RequestsMock, make_client: MakeClient) -> None:
+    secret = "sk-SECRET-0123456789abcdef"
+    failed = {"type": "response.failed", "sequence_number": 2, "response": response(
+        "r1", "failed", error={"code": "server_error", "message": f"key {secret} leaked"})}
+    add_stream(mock, sse([created("r1"), failed]))
+    agent = Agent(make_client(api_key=secret), model="fake-openai/fake-llm", api="responses")
+    with pytest.raises(ResponseFailedError) as caught:
+        agent.create_turn(messages="hello", session_id=CONV_ID)
+    assert secret not in str(caught.value) and secret[:8] not in caught.value.message
+    assert "key <redacted> leaked" in caught.value.message
+    # The error says where it came from, as every error of the client does.
+    assert (caught.value.method, caught.value.url, caught.value.status) == ("POST", RESPONSES, 200)
 
 
 def test_a_stream_cut_after_tools_ran_raises_and_never_runs_them_again(

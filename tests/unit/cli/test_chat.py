@@ -187,6 +187,16 @@ def test_a_failed_response_exits_5_after_the_text(server: MockServer,
     assert "it broke" in result.err
 
 
+def test_an_incomplete_response_exits_5(server: MockServer,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    incomplete = {"type": "response.incomplete", "sequence_number": 2, "response": response(
+        "r1", "incomplete", incomplete_details={"reason": "max_output_tokens"})}
+    model(server, {"hi": [created("r1"), text_delta("Ec"), incomplete]})
+    result = call(capsys, "chat", "--model", MODEL, "hi")
+    assert result.code == cli.EXIT_SERVER_ERROR
+    assert "r1 is incomplete: max_output_tokens" in result.err
+
+
 @pytest.mark.parametrize(("args", "words"), [
     (("hi",), "required: --model (or $LLAMA_STACK_MODEL)"),
     (("--model", MODEL, "--output", "table", "hi"), "no tables"),
