@@ -58,7 +58,8 @@ class Option:
     dest: str
     type: FieldType
     required: bool
-    location: str  # path, query, body, header or file
+    location: str  # path, query, body, json, header or file
+    server_lines: tuple[str, ...] | None  # the lines that carry it; None: every serving line
 
 
 @dataclass(frozen=True)
@@ -101,16 +102,14 @@ def describe(spec_class: type) -> Command:
     """The command of a spec class: its options, and what the call can do (stream, page)."""
     plan = plan_for(spec_class)
     hints = _annotations(spec_class)
-    locations = {fp.attr: fp.location for fp in (
-        *plan.path_fields, *plan.query_fields, *plan.body_fields, *plan.header_fields,
-        *plan.file_fields)}
+    field_plans = {fp.attr: fp for fp in plan.all_fields}
     streams = plan.decode_chunk is not None
     options: list[Option] = []
     for field in dataclasses.fields(spec_class):
         if not field.init or (streams and field.name == "stream"):
             continue  # the CLI's --stream decides the wire flag
-        location = locations.get(field.name, "body")
-        field_type = FieldType(Kind.FILE) if location == "file" else classify(
+        field_plan = field_plans[field.name]
+        field_type = FieldType(Kind.FILE) if field_plan.location == "file" else classify(
             hints.get(field.name, Any))
         required = (field.default is dataclasses.MISSING
                     and field.default_factory is dataclasses.MISSING)
@@ -118,7 +117,7 @@ def describe(spec_class: type) -> Command:
         if flag in _RESERVED_FLAGS:  # the command line's own flags keep their meaning
             flag += "-field"
         options.append(Option(field.name, flag, FIELD_PREFIX + field.name, field_type,
-                              required, location))
+                              required, field_plan.location, field_plan.server_lines))
     names = {option.name for option in options}
     paging = plan.paging
     paging_param = None if paging is None else getattr(
@@ -174,9 +173,8 @@ def option_help(command: Command, option: Option, field: dataclasses.Field[Any],
     parts = [text for text in (type_label(option.type),) if text]
     if option.location in ("path", "header", "file") and not positional:
         parts.append(f"sent in the {option.location}")
-    carried_by = field.metadata.get("llamastack", {}).get("server_lines")
-    if carried_by is not None:  # other serving lines would refuse or drop it
-        parts.append(f"Llama Stack {', '.join(carried_by)} only")
+    if option.server_lines is not None:  # other serving lines would refuse or drop it
+        parts.append(f"Llama Stack {', '.join(option.server_lines)} only")
     if field.default is not dataclasses.MISSING and field.default is not None:
         parts.append(f"default: {field.default!r}")
     if option.required:
