@@ -13,10 +13,9 @@ import argparse
 import dataclasses
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import Any
 
 from llamastack.cli.field_docs import attribute_docstrings
 from llamastack.cli.values import (
@@ -30,6 +29,7 @@ from llamastack.cli.values import (
     type_label,
 )
 from llamastack.spec import plan_for
+from llamastack.spec_check import field_types
 
 __all__ = [
     "FIELD_PREFIX",
@@ -73,35 +73,11 @@ class Command:
     messages_shortcut: bool
 
 
-def _annotations(spec_class: type) -> dict[str, Any]:
-    """Each field's evaluated annotation; one that cannot be evaluated is ``Any`` (JSON).
-
-    Field by field rather than ``get_type_hints`` at once: one unresolvable name (FileInput
-    holds a string forward reference) must not cost the other fields their types.
-    """
-    try:
-        return get_type_hints(spec_class)
-    except Exception:  # fall back to one field at a time below
-        pass
-    hints: dict[str, Any] = {}
-    for klass in reversed(spec_class.__mro__):
-        module = sys.modules.get(klass.__module__)
-        namespace = dict(vars(module)) if module is not None else {}
-        for name, annotation in vars(klass).get("__annotations__", {}).items():
-            if isinstance(annotation, str):
-                try:
-                    # What get_type_hints does: the class's own annotation, in its module.
-                    annotation = eval(annotation, namespace)
-                except Exception:
-                    annotation = Any
-            hints[name] = annotation
-    return hints
-
-
 def describe(spec_class: type) -> Command:
     """The command of a spec class: its options, and what the call can do (stream, page)."""
     plan = plan_for(spec_class)
-    hints = _annotations(spec_class)
+    # One that cannot be resolved (FileInput holds a string forward reference) is Any (JSON).
+    hints = field_types(spec_class)
     field_plans = {fp.attr: fp for fp in plan.all_fields}
     streams = plan.decode_chunk is not None
     options: list[Option] = []
