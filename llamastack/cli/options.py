@@ -142,10 +142,10 @@ def field_description(spec_class: type, field: dataclasses.Field[Any]) -> str:
 
 
 def option_help(command: Command, option: Option, field: dataclasses.Field[Any], *,
-                positional: bool = False, described: bool = True) -> str:
+                positional: bool = False) -> str:
     """An option's help: the field's description, what it takes, where it goes, its default.
-    ``described=False`` leaves the description out (finding it may read the class's source)."""
-    description = field_description(command.spec_class, field) if described else ""
+    Finding the description may read the class's source: build it only to print the help."""
+    description = field_description(command.spec_class, field)
     parts = [text for text in (type_label(option.type),) if text]
     if option.location in ("path", "header", "file") and not positional:
         parts.append(f"sent in the {option.location}")
@@ -191,20 +191,21 @@ def add_spec_options(parser: argparse.ArgumentParser, command: Command,
     group = parser.add_argument_group(f"{spec_class.__name__} fields")
     # The descriptions live in the source (attribute docstrings): reading them costs a parse of
     # the spec's module, which only printing the help should pay, not every run of the command.
-    base = parser.formatter_class
-    formatter = base if isinstance(base, type) and issubclass(base, argparse.HelpFormatter) else None
-    described: dict[str, Callable[[], str]] = {}
+    # So the options are added without help; the parser's formatter builds it as it formats.
+    formatter = parser.formatter_class
+    if not (isinstance(formatter, type) and issubclass(formatter, argparse.HelpFormatter)):
+        raise TypeError("add_spec_options needs a parser whose formatter_class is a "
+                        f"HelpFormatter class (it builds the options' help), not {formatter!r}")
+    helps: dict[str, Callable[[], str]] = {}
     for option in command.options:
         positional = option.name == positional_file
-        help_text = option_help(command, option, fields[option.name], positional=positional,
-                                described=formatter is None)
-        described[option.dest] = functools.partial(option_help, command, option, fields[option.name],
-                                                   positional=positional)
+        helps[option.dest] = functools.partial(option_help, command, option, fields[option.name],
+                                               positional=positional)
         convert = converter(option.type, option.flag)
         if positional:
-            parser.add_argument(option.dest, metavar="PATH", type=convert, help=help_text)
+            parser.add_argument(option.dest, metavar="PATH", type=convert)
             continue
-        kwargs: dict[str, Any] = {"dest": option.dest, "help": help_text, "default": None}
+        kwargs: dict[str, Any] = {"dest": option.dest, "default": None}
         if option.type.kind == Kind.BOOL:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
@@ -233,8 +234,7 @@ def add_spec_options(parser: argparse.ArgumentParser, command: Command,
         calls.add_argument("--all", dest="cli:all", action="store_true", default=False,
                            help="follow the pages and print every item")
     parser.description = command_description(spec_class)
-    if formatter is not None:  # else a formatter factory of your own: described above already
-        parser.formatter_class = _describing(formatter, described)
+    parser.formatter_class = _describing(formatter, helps)
 
 
 def _describing(formatter_class: type[argparse.HelpFormatter],
