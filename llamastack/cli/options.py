@@ -13,10 +13,9 @@ import argparse
 import dataclasses
 import functools
 import inspect
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import Any
 
 from llamastack.cli.field_docs import attribute_docstrings
 from llamastack.cli.values import (
@@ -30,6 +29,7 @@ from llamastack.cli.values import (
     type_label,
 )
 from llamastack.spec import plan_for
+from llamastack.spec_check import field_types
 
 __all__ = [
     "FIELD_PREFIX",
@@ -58,7 +58,8 @@ class Option:
     dest: str
     type: FieldType
     required: bool
-    location: str  # path, query, body, header or file
+    location: str  # path, query, body, json, header or file
+    server_lines: tuple[str, ...] | None  # the lines that carry it; None: every serving line
 
 
 @dataclass(frozen=True)
@@ -72,45 +73,19 @@ class Command:
     messages_shortcut: bool
 
 
-def _annotations(spec_class: type) -> dict[str, Any]:
-    """Each field's evaluated annotation; one that cannot be evaluated is ``Any`` (JSON).
-
-    Field by field rather than ``get_type_hints`` at once: one unresolvable name (FileInput
-    holds a string forward reference) must not cost the other fields their types.
-    """
-    try:
-        return get_type_hints(spec_class)
-    except Exception:  # fall back to one field at a time below
-        pass
-    hints: dict[str, Any] = {}
-    for klass in reversed(spec_class.__mro__):
-        module = sys.modules.get(klass.__module__)
-        namespace = dict(vars(module)) if module is not None else {}
-        for name, annotation in vars(klass).get("__annotations__", {}).items():
-            if isinstance(annotation, str):
-                try:
-                    # What get_type_hints does: the class's own annotation, in its module.
-                    annotation = eval(annotation, namespace)
-                except Exception:
-                    annotation = Any
-            hints[name] = annotation
-    return hints
-
-
 def describe(spec_class: type) -> Command:
     """The command of a spec class: its options, and what the call can do (stream, page)."""
     plan = plan_for(spec_class)
-    hints = _annotations(spec_class)
-    locations = {fp.attr: fp.location for fp in (
-        *plan.path_fields, *plan.query_fields, *plan.body_fields, *plan.header_fields,
-        *plan.file_fields)}
+    # One that cannot be resolved (FileInput holds a string forward reference) is Any (JSON).
+    hints = field_types(spec_class)
+    field_plans = {fp.attr: fp for fp in plan.all_fields}
     streams = plan.decode_chunk is not None
     options: list[Option] = []
     for field in dataclasses.fields(spec_class):
         if not field.init or (streams and field.name == "stream"):
             continue  # the CLI's --stream decides the wire flag
-        location = locations.get(field.name, "body")
-        field_type = FieldType(Kind.FILE) if location == "file" else classify(
+        field_plan = field_plans[field.name]
+        field_type = FieldType(Kind.FILE) if field_plan.location == "file" else classify(
             hints.get(field.name, Any))
         required = (field.default is dataclasses.MISSING
                     and field.default_factory is dataclasses.MISSING)
@@ -118,7 +93,7 @@ def describe(spec_class: type) -> Command:
         if flag in _RESERVED_FLAGS:  # the command line's own flags keep their meaning
             flag += "-field"
         options.append(Option(field.name, flag, FIELD_PREFIX + field.name, field_type,
-                              required, location))
+                              required, field_plan.location, field_plan.server_lines))
     names = {option.name for option in options}
     paging = plan.paging
     paging_param = None if paging is None else getattr(
@@ -167,16 +142,15 @@ def field_description(spec_class: type, field: dataclasses.Field[Any]) -> str:
 
 
 def option_help(command: Command, option: Option, field: dataclasses.Field[Any], *,
-                positional: bool = False, described: bool = True) -> str:
+                positional: bool = False) -> str:
     """An option's help: the field's description, what it takes, where it goes, its default.
-    ``described=False`` leaves the description out (finding it may read the class's source)."""
-    description = field_description(command.spec_class, field) if described else ""
+    Finding the description may read the class's source: build it only to print the help."""
+    description = field_description(command.spec_class, field)
     parts = [text for text in (type_label(option.type),) if text]
     if option.location in ("path", "header", "file") and not positional:
         parts.append(f"sent in the {option.location}")
-    carried_by = field.metadata.get("llamastack", {}).get("server_lines")
-    if carried_by is not None:  # other serving lines would refuse or drop it
-        parts.append(f"Llama Stack {', '.join(carried_by)} only")
+    if option.server_lines is not None:  # other serving lines would refuse or drop it
+        parts.append(f"Llama Stack {', '.join(option.server_lines)} only")
     if field.default is not dataclasses.MISSING and field.default is not None:
         parts.append(f"default: {field.default!r}")
     if option.required:
@@ -217,20 +191,21 @@ def add_spec_options(parser: argparse.ArgumentParser, command: Command,
     group = parser.add_argument_group(f"{spec_class.__name__} fields")
     # The descriptions live in the source (attribute docstrings): reading them costs a parse of
     # the spec's module, which only printing the help should pay, not every run of the command.
-    base = parser.formatter_class
-    formatter = base if isinstance(base, type) and issubclass(base, argparse.HelpFormatter) else None
-    described: dict[str, Callable[[], str]] = {}
+    # So the options are added without help; the parser's formatter builds it as it formats.
+    formatter = parser.formatter_class
+    if not (isinstance(formatter, type) and issubclass(formatter, argparse.HelpFormatter)):
+        raise TypeError("add_spec_options needs a parser whose formatter_class is a "
+                        f"HelpFormatter class (it builds the options' help), not {formatter!r}")
+    helps: dict[str, Callable[[], str]] = {}
     for option in command.options:
         positional = option.name == positional_file
-        help_text = option_help(command, option, fields[option.name], positional=positional,
-                                described=formatter is None)
-        described[option.dest] = functools.partial(option_help, command, option, fields[option.name],
-                                                   positional=positional)
+        helps[option.dest] = functools.partial(option_help, command, option, fields[option.name],
+                                               positional=positional)
         convert = converter(option.type, option.flag)
         if positional:
-            parser.add_argument(option.dest, metavar="PATH", type=convert, help=help_text)
+            parser.add_argument(option.dest, metavar="PATH", type=convert)
             continue
-        kwargs: dict[str, Any] = {"dest": option.dest, "help": help_text, "default": None}
+        kwargs: dict[str, Any] = {"dest": option.dest, "default": None}
         if option.type.kind == Kind.BOOL:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
@@ -259,8 +234,7 @@ def add_spec_options(parser: argparse.ArgumentParser, command: Command,
         calls.add_argument("--all", dest="cli:all", action="store_true", default=False,
                            help="follow the pages and print every item")
     parser.description = command_description(spec_class)
-    if formatter is not None:  # else a formatter factory of your own: described above already
-        parser.formatter_class = _describing(formatter, described)
+    parser.formatter_class = _describing(formatter, helps)
 
 
 def _describing(formatter_class: type[argparse.HelpFormatter],

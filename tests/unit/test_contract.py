@@ -38,7 +38,7 @@ from llamastack.spec import (
     response_type_of,
     serves,
 )
-from tests.unit.fixtures import ROOT, documents, generator
+from tests.unit.fixtures import ROOT, builder, documents, generator
 from tests.unit.shape_checker import NONE_TYPE, ShapeChecker, has_default, nullable, resolve
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -352,14 +352,13 @@ def test_route_errata_say_what_the_documents_do_not() -> None:
 def test_specs_readme_tables_are_current() -> None:
     gen = generator()
     readme = (ROOT / "specs" / "README.md").read_text(encoding="utf-8")
-    builder = gen.build(documents())
-    current = gen.update_readme(readme, gen.readme_tables(documents(), builder.specs))
+    current = gen.update_readme(readme, gen.readme_tables(documents(), builder().specs))
     assert readme == current, "run `python -m tools.generate`: the tables in specs/README.md are stale"
 
 
 def test_shape_differences_find_what_servers_were_seen_to_do() -> None:
     gen = generator()
-    specs = gen.build(documents()).specs
+    specs = builder().specs
     found = {(d.spec, d.line, d.where, d.what) for d in gen.shape_differences(documents(), specs)}
     absent, required_here = "required by the spec; absent in the line's schema", "required by the line; "
     expected = [  # SERVER_LINES.md §4, and the 0.3.5-0.5.4 live runs

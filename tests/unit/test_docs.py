@@ -25,7 +25,7 @@ import llamastack.endpoints as endpoints
 import llamastack.models as models
 from llamastack.cli.naming import endpoint_registry
 from llamastack.spec import Spec, plan_for
-from tests.unit.fixtures import ROOT, documents, generator
+from tests.unit.fixtures import ROOT, builder, documents, generator
 
 PACKAGE = Path(llamastack.__file__).resolve().parent
 SPECS: list[type[Spec[Any]]] = [getattr(endpoints, name) for name in endpoints.__all__]
@@ -109,11 +109,6 @@ def expected_spec_descriptions(spec: type) -> dict[str, str]:
     return {attr: next((text for ln, op in sources
                         if (text := request_description(documents()[ln], op, wire))), "")
             for attr, wire in wires.items()}
-
-
-@functools.cache
-def builder() -> Any:
-    return generator().build(documents())
 
 
 def model_sources() -> dict[str, list[dict[str, Any]]]:

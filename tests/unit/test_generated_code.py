@@ -7,7 +7,7 @@ import difflib
 from pathlib import Path
 
 import llamastack
-from tests.unit.fixtures import ROOT, documents, generator
+from tests.unit.fixtures import ROOT, builder, generator
 
 # The package under test: the source tree, or the installed wheel in the packaging matrix.
 PACKAGE_ROOT = Path(llamastack.__file__).resolve().parent.parent
@@ -15,7 +15,7 @@ PACKAGE_ROOT = Path(llamastack.__file__).resolve().parent.parent
 
 def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
     gen = generator()
-    files = gen.render_all(gen.build(documents()))
+    files = gen.render_all(builder())
     gen.write(files, tmp_path)
     problems: list[str] = []
     for relative in sorted(files):
@@ -38,7 +38,7 @@ def test_checked_in_code_matches_the_generator(tmp_path: Path) -> None:
 
 def test_checked_in_api_md_matches_the_generator() -> None:
     gen = generator()
-    generated = gen.api_reference(gen.build(documents()), gen.HANDWRITTEN.read_text(encoding="utf-8"))
+    generated = gen.api_reference(builder(), gen.HANDWRITTEN.read_text(encoding="utf-8"))
     current = (ROOT / "api.md").read_text(encoding="utf-8")
     diff = difflib.unified_diff(current.splitlines(), generated.splitlines(), "checked in: api.md",
                                 "generated", lineterm="", n=1)

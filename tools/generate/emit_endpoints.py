@@ -8,15 +8,14 @@ import re
 from tools.generate.catalog import GROUP_TITLES
 from tools.generate.definitions import SpecField, ordered_fields
 from tools.generate.documents import sources
-from tools.generate.emit_models import names_in
+from tools.generate.emit_models import model_imports, names_in
 from tools.generate.emit_routes import field_lines_arguments, line_class_vars
 from tools.generate.formatting import (
     annotated,
+    class_docstring,
     code_only,
-    docstring,
-    dunder_all,
-    first_party_imports,
-    header,
+    documented_fields,
+    module_text,
     typing_used,
 )
 from tools.generate.schemas import Builder
@@ -36,7 +35,7 @@ def endpoint_module(builder: Builder, group: str) -> str:
             body.append(f"class {spec.name}(StreamingSpec[{spec.response}, {spec.chunk}]):")
         else:
             body.append(f"class {spec.name}(Spec[{spec.response}]):")
-        body += docstring("\n\n".join(filter(None, (spec.doc, spec.description))), "    ")
+        body += class_docstring(spec.doc, spec.description)
         body.append("")
         body.append(f'    method: ClassVar[str] = "{spec.method}"')
         body.extend(annotated("path", "ClassVar[str]", json.dumps(spec.path), "    "))
@@ -49,36 +48,23 @@ def endpoint_module(builder: Builder, group: str) -> str:
             body.append("")
         ordered = ordered_fields(spec)
         default_location = "query" if spec.method in ("GET", "DELETE") else "body"
-        documented = any(sf.doc for sf in ordered)
-        for i, sf in enumerate(ordered):
-            if documented and i:
-                body.append("")
-            body.extend(annotated(sf.attr, sf.type, field_value(sf, default_location), "    "))
-            if sf.doc:  # an attribute docstring: what editors show on hover
-                body.extend(docstring(sf.doc, "    "))
+        body += documented_fields(
+            (annotated(sf.attr, sf.type, field_value(sf, default_location), "    "), sf.doc)
+            for sf in ordered)
     text = code_only("\n".join(body))
-    imports: dict[str, set[str]] = {}
-    for name in names_in(builder, text):
-        imports.setdefault(f"llamastack.models.{builder.defs[name].module}", set()).add(name)
+    imports = model_imports(builder, names_in(builder, text))
     helpers = ("CursorPaging", "IndexPaging", "Paging", "Route", "Spec", "StreamingSpec", "body_field",
                "file_field", "header_field", "json_body_field", "query_field")
     imports["llamastack.spec"] = {name for name in helpers if re.search(rf"\b{name}\b", text)}
     if "FileInput" in text:
         imports["llamastack.multipart"] = {"FileInput"}
     source = sources({s.line for s in specs}) + " (the routes of every server line from all of specs/)"
-    lines = header(f"Endpoints of the {GROUP_TITLES[group]} API.", source)
-    lines += ["from __future__ import annotations", ""]
     stdlib = {"dataclasses": {"dataclass"}, "typing": typing_used(text) | {"ClassVar"}}
     abc = {name for name in ("Mapping", "Sequence") if re.search(rf"\b{name}\[", text)}
     if abc:
         stdlib["collections.abc"] = abc
-    lines += first_party_imports(stdlib)
-    lines.append("")
-    lines += first_party_imports(imports)
-    lines.append("")
-    lines += dunder_all(s.name for s in specs)
-    lines += body
-    return "\n".join(lines) + "\n"
+    return module_text(f"Endpoints of the {GROUP_TITLES[group]} API.", source,
+                       ({"__future__": {"annotations"}}, stdlib, imports), (s.name for s in specs), body)
 
 
 def field_value(spec_field: SpecField, default_location: str) -> str | None:

@@ -11,12 +11,11 @@ from tools.generate.formatting import (
     LINE_LENGTH,
     annotated,
     assignment,
+    class_docstring,
     code_only,
-    docstring,
-    dunder_all,
+    documented_fields,
     fill,
-    first_party_imports,
-    header,
+    module_text,
     typing_used,
 )
 from tools.generate.naming import upper_snake
@@ -25,6 +24,7 @@ from tools.generate.type_text import has_tagged, render
 
 __all__ = [
     "model_field",
+    "model_imports",
     "model_module",
     "names_in",
     "order_definitions",
@@ -63,6 +63,14 @@ def names_in(builder: Builder, text: str) -> set[str]:
     return {name for name in re.findall(r"\b[A-Za-z_][A-Za-z0-9_]*\b", text) if name in builder.defs}
 
 
+def model_imports(builder: Builder, names: set[str]) -> dict[str, set[str]]:
+    """The definitions ``names`` by the module to import them from, ``llamastack.models.<module>``."""
+    imports: dict[str, set[str]] = {}
+    for name in names:
+        imports.setdefault(f"llamastack.models.{builder.defs[name].module}", set()).add(name)
+    return imports
+
+
 def model_module(builder: Builder, module: str) -> str:
     definitions = order_definitions(builder, module)
     body: list[str] = []
@@ -83,19 +91,12 @@ def model_module(builder: Builder, module: str) -> str:
             body.append("@dataclass(kw_only=True)")
             body.append(f"class {definition.name}(Model):")
             if definition.doc:
-                body.extend(docstring("\n\n".join(filter(None, (definition.doc, definition.description))),
-                                      "    "))
+                body.extend(class_docstring(definition.doc, definition.description))
                 if definition.fields:
                     body.append("")
             if not definition.fields and not definition.doc:
                 body.append("    pass")
-            documented = any(fd.doc for fd in definition.fields)
-            for i, fd in enumerate(definition.fields):
-                if documented and i:
-                    body.append("")
-                body.extend(model_field(builder, fd))
-                if fd.doc:  # an attribute docstring: what editors show on hover
-                    body.extend(docstring(fd.doc, "    "))
+            body.extend(documented_fields((model_field(builder, fd), fd.doc) for fd in definition.fields))
     text = code_only("\n".join(body))
     stdlib: dict[str, set[str]] = {}
     if "@dataclass" in text:
@@ -104,20 +105,13 @@ def model_module(builder: Builder, module: str) -> str:
         stdlib["typing"] = typing_used(text)
     base = {name for name in ("Model", "TaggedUnion", "union_field", "wire_name")
             if re.search(rf"\b{name}\b", text)}
-    imports: dict[str, set[str]] = {"llamastack.models.base": base} if base else {}
-    mine = {d.name for d in definitions}
-    for name in names_in(builder, text) - mine:
-        imports.setdefault(f"llamastack.models.{builder.defs[name].module}", set()).add(name)
+    imports = model_imports(builder, names_in(builder, text) - {d.name for d in definitions})
+    if base:
+        imports["llamastack.models.base"] = base
     title = "Models shared by several API groups." if module == "common" else (
         f"Models of the {GROUP_TITLES[module]} API.")
-    lines = header(title, sources({d.line for d in definitions}))
-    lines += first_party_imports(stdlib)
-    lines.append("")
-    lines += first_party_imports(imports)
-    lines.append("")
-    lines += dunder_all(d.name for d in definitions)
-    lines += body
-    return "\n".join(lines) + "\n"
+    return module_text(title, sources({d.line for d in definitions}), (stdlib, imports),
+                       (d.name for d in definitions), body)
 
 
 def model_field(builder: Builder, fd: FieldDef) -> list[str]:
