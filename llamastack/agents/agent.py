@@ -26,9 +26,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from types import TracebackType
-from typing import Any, Literal, Union, overload
+from typing import Any, Literal, TypeVar, Union, overload
 
 from llamastack.agents.agents_api import AgentsApiBackend
 from llamastack.agents.backend import Backend, BackendTurn, Messages
@@ -65,6 +65,8 @@ DEFAULT_DENIAL = "denied: no approve= callback was given to the Agent"
 
 # Threads per round at most; more calls in one round queue for a free thread.
 MAX_TOOL_THREADS = 16
+_WAKE_SECONDS = 0.1  # how soon a Ctrl-C another thread took ends the wait for tools
+T = TypeVar("T")
 
 
 def api_for_server_line(line: str) -> Api:
@@ -269,12 +271,22 @@ def _run_tools(loop: TurnLoop, calls: tuple[ToolInvocation, ...]
     futures = [_start(call, slots) for call in calls]
     try:
         for call, future in zip(calls, futures, strict=True):
-            yield from loop.tool_finished(call.call_id, future.result())
+            yield from loop.tool_finished(call.call_id, tool_outcome(future))
     finally:
         # Normally every call is done; after an interrupt, running tools cannot be stopped:
         # what has not started never will, the rest finishes on its own.
         for future in futures:
             future.cancel()
+
+
+def tool_outcome(future: Future[T]) -> T:
+    """``future.result()``, waking every 0.1 s. The kernel may deliver a Ctrl-C (SIGINT) to a
+    tool's thread instead of the main one; Python then raises KeyboardInterrupt only once the
+    main thread runs again, and a wait without a timeout would sleep through it until the
+    tool ends."""
+    while not future.done():
+        wait((future,), timeout=_WAKE_SECONDS)
+    return future.result()
 
 
 def _start(call: ToolInvocation, slots: threading.BoundedSemaphore) -> Future[ToolOutcome]:
